@@ -1,0 +1,78 @@
+# dangjian: the entry points. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 3
+
+.PHONY: run setup test lint format e2e bench demo assets messages openapi clean help
+
+help:
+	@echo "make run    - set everything up and serve http://$(HOST):$(PORT) with demo data"
+	@echo "make test   - set up and run every test (DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make lint   - ruff, migrations check, committed OpenAPI check"
+	@echo "make e2e    - browser end-to-end tests only (Chromium at /usr/bin/chromium)"
+	@echo "make bench  - benchmarks in bench/"
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Vendor files are copied from node_modules into static/vendor, then collected for WhiteNoise.
+assets: node_modules/.installed $(BIN)/.installed
+	@mkdir -p dangjian/static/vendor/bootstrap dangjian/static/vendor/bootstrap-icons/fonts dangjian/static/vendor/htmx
+	@cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map dangjian/static/vendor/bootstrap/
+	@cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css dangjian/static/vendor/bootstrap-icons/
+	@cp node_modules/bootstrap-icons/font/fonts/* dangjian/static/vendor/bootstrap-icons/fonts/
+	@cp node_modules/htmx.org/dist/htmx.min.js dangjian/static/vendor/htmx/
+	@$(MANAGE) collectstatic --noinput -v 0
+
+messages: $(BIN)/.installed
+	@$(MANAGE) compile_catalogues
+
+setup: $(BIN)/.installed assets messages
+
+run: setup
+	@mkdir -p var
+	@$(MANAGE) migrate --noinput -v 0
+	@$(MANAGE) seed_demo --if-empty
+	@$(MANAGE) demo_logins
+	$(BIN)/gunicorn dangjian.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--access-logfile - --error-logfile - --log-level warning
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+e2e: setup
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) export_openapi --check
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+openapi: $(BIN)/.installed
+	$(MANAGE) export_openapi
+
+bench: setup
+	$(BIN)/python -m bench
+
+demo: setup
+	$(MANAGE) seed_demo
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles dangjian/static/vendor

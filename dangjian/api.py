@@ -1,0 +1,29 @@
+"""The JSON API at /api/v1/: assembles each app's router under its tag."""
+
+from ninja import NinjaAPI
+
+from dangjian.accounts.api import router as accounts_router
+from dangjian.accounts.api_auth import SessionAuthCSRF, TokenAuth
+from dangjian.audit.api import router as audit_router
+from dangjian.core.api import install_error_handlers
+from dangjian.core.api_settings import router as settings_router
+from dangjian.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="dangjian API",
+    version="1",
+    description=(
+        "Smart Party-building platform API. Authenticate with a personal API token "
+        "(Authorization: Bearer dj_...) or the browser session (with the CSRF token for writes). "
+        "Every list is limited to the organisations your roles cover. Errors share one shape: "
+        '{"error": {"code", "message", "fields"}}.'
+    ),
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuthCSRF()],
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/orgs/", orgs_router, tags=["orgs"])
+api.add_router("/accounts/", accounts_router, tags=["accounts"])
+api.add_router("/settings/", settings_router, tags=["settings"])
+api.add_router("/audit/", audit_router, tags=["audit"])

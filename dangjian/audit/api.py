@@ -1,0 +1,49 @@
+"""The audit trail over the JSON API (tag ``audit``): read-only, for the audit administrator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Query, Router, Schema
+
+from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
+
+from . import selectors
+
+router = Router()
+
+
+class EntryOut(Schema):
+    id: int
+    created_at: dt.datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    changes: dict[str, Any]
+    request_id: str
+    client_ip: str
+    digest: str
+
+
+class EntryPage(Schema):
+    items: list[EntryOut]
+    count: int
+
+
+class EntryFilters(Schema):
+    actor: str = ""
+    action: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+@router.get("/entries", response={200: EntryPage, **ERROR_RESPONSES}, summary="Audit entries in your scope")
+def list_entries(request, filters: Query[EntryFilters], page: Query[PageParams]):
+    items, count = paginate(selectors.entry_list(request.user, **filters.model_dump()), page)
+    return {"items": items, "count": count}

@@ -1,0 +1,76 @@
+"""Request id, client address and security headers."""
+
+import re
+import uuid
+
+from django.conf import settings
+
+from . import context
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def client_address(request) -> str:
+    """REMOTE_ADDR, or the first X-Forwarded-For hop when a trusted proxy sets it."""
+    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (kept from X-Request-ID when well-formed) for logs and audit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = rid
+        token_id = context.request_id.set(rid)
+        token_ip = context.client_ip.set(client_address(request))
+        try:
+            response = self.get_response(request)
+        finally:
+            context.request_id.reset(token_id)
+            context.client_ip.reset(token_ip)
+        response["X-Request-ID"] = rid
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (Django 5.2 has no CSP)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+        return response
+
+
+class DomainErrorMiddleware:
+    """Pages: a service's NotFoundError is a 404 page, ScopeDenied a 403 page, any other
+    DomainError a 400 page carrying its message. (The API has its own handlers.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from . import views
+        from .errors import DomainError, NotFoundError, ScopeDenied
+
+        if isinstance(exception, NotFoundError):
+            return views.page_not_found(request, exception)
+        if isinstance(exception, ScopeDenied):
+            return views.permission_denied(request, exception)
+        if isinstance(exception, DomainError):
+            return views.domain_error(request, exception)
+        return None

@@ -1,0 +1,22 @@
+"""URL configuration: pages per app, the JSON API under /api/v1/."""
+
+from django.urls import include, path
+
+from dangjian.api import api
+from dangjian.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("preferences", core_views.preferences, name="preferences"),
+    path("settings/", include("dangjian.core.urls")),
+    path("accounts/", include("dangjian.accounts.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("audit/", include("dangjian.audit.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "dangjian.core.views.bad_request"
+handler403 = "dangjian.core.views.permission_denied"
+handler404 = "dangjian.core.views.page_not_found"
+handler500 = "dangjian.core.views.server_error"
