@@ -23,7 +23,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 install_error_handlers(api)
-api.add_router("/orgs/", orgs_router, tags=["orgs"])
-api.add_router("/accounts/", accounts_router, tags=["accounts"])
-api.add_router("/settings/", settings_router, tags=["settings"])
-api.add_router("/audit/", audit_router, tags=["audit"])
+api.add_router("/orgs", orgs_router, tags=["orgs"])
+api.add_router("/accounts", accounts_router, tags=["accounts"])
+api.add_router("/settings", settings_router, tags=["settings"])
+api.add_router("/audit", audit_router, tags=["audit"])

@@ -152,6 +152,7 @@ def _org(request, org_id: int, action: str) -> PartyOrganisation:
 
 @router.get("/users", response={200: UserPage, **ERROR_RESPONSES}, summary="User accounts in your scope")
 def list_users(request, page: Query[PageParams], q: str = ""):
+    scope.require_action(request.user, "user.view")
     items, count = paginate(selectors.user_list(request.user, q=q), page)
     return {"items": [_user_out(u) for u in items], "count": count}
 
@@ -224,6 +225,7 @@ def _assignment_out(a: RoleAssignment) -> dict:
     "/role-assignments", response={200: AssignmentPage, **ERROR_RESPONSES}, summary="Role assignments in your scope"
 )
 def list_assignments(request, page: Query[PageParams], user_id: int | None = None, role: Role | None = None):
+    scope.require_action(request.user, "role.view")
     items, count = paginate(selectors.assignment_list(request.user, user_id=user_id, role=role or ""), page)
     return {"items": [_assignment_out(a) for a in items], "count": count}
 

@@ -238,7 +238,7 @@ def token_create(*, user: User, name: str, scopes: list[str], days: int = 90) ->
 
 def token_authenticate(raw: str) -> ApiToken | None:
     """The active token for ``raw`` or None. Compares hashes in constant time."""
-    parts = raw.split("_")
+    parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != "dj":
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()

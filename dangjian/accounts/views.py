@@ -246,15 +246,12 @@ def user_edit(request, pk):
                 messages.success(request, _("Changes saved."))
                 return redirect("accounts:user_edit", pk=target.pk)
         elif request.POST.get("form") == "reset" and reset_form.is_valid():
-            if run_service(
+            password = reset_form.cleaned_data["password"]
+            reset = run_service(
                 reset_form,
-                lambda: (
-                    services.user_reset_password(
-                        actor=request.user, user=target, password=reset_form.cleaned_data["password"]
-                    )
-                    or True
-                ),
-            ):
+                lambda: services.user_reset_password(actor=request.user, user=target, password=password) or True,
+            )
+            if reset:
                 messages.success(request, _("The password was reset."))
                 return redirect("accounts:user_edit", pk=target.pk)
     return render(

@@ -7,6 +7,7 @@ from typing import Any
 
 from ninja import Query, Router, Schema
 
+from dangjian.core import scope
 from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
 
 from . import selectors
@@ -45,5 +46,6 @@ class EntryFilters(Schema):
 
 @router.get("/entries", response={200: EntryPage, **ERROR_RESPONSES}, summary="Audit entries in your scope")
 def list_entries(request, filters: Query[EntryFilters], page: Query[PageParams]):
+    scope.require_action(request.user, "audit.view")
     items, count = paginate(selectors.entry_list(request.user, **filters.model_dump()), page)
     return {"items": items, "count": count}

@@ -115,6 +115,7 @@ def _fields(payload: Schema) -> dict:
 
 @router.get("", response={200: OrgPage, **ERROR_RESPONSES}, summary="List party organisations")
 def list_orgs(request, filters: Query[OrgFilters], page: Query[PageParams]):
+    scope.require_action(request.user, "org.view")
     under = _visible_org(request, filters.under_id) if filters.under_id else None
     parent = _visible_org(request, filters.parent_id) if filters.parent_id else None
     orgs = selectors.org_list(
@@ -250,6 +251,7 @@ def _entity_fields(request, payload: Schema) -> dict:
 
 @router.get("/entities", response={200: EntityPage, **ERROR_RESPONSES}, summary="List host entities")
 def list_entities(request, filters: Query[EntityFilters], page: Query[PageParams]):
+    scope.require_action(request.user, "entity.view")
     under = _visible_org(request, filters.under_id) if filters.under_id else None
     entities = selectors.entity_list(
         request.user,
@@ -391,6 +393,7 @@ def end_instructor(request, assignment_id: int, payload: InstructorEndIn):
     "/coverage", response={200: CoverageOut, **ERROR_RESPONSES}, summary="Coverage rates over your scope or one subtree"
 )
 def coverage(request, under_id: int | None = None):
+    scope.require_action(request.user, "coverage.view")
     under = _visible_org(request, under_id, "coverage.view") if under_id else None
     report = selectors.coverage_report(request.user, under)
 

@@ -130,7 +130,11 @@ def org_create(*, actor, parent: PartyOrganisation | None, **data) -> PartyOrgan
         raise ConflictError(_("The code %(code)s is already used.") % {"code": org.code}, field="code")
     try:
         with transaction.atomic():
-            org = PartyOrganisation.add_root(instance=org) if parent is None else parent.add_child(instance=org)
+            org = (
+                PartyOrganisation.objects.add_root(instance=org)
+                if parent is None
+                else PartyOrganisation.objects.add_child(parent, instance=org)
+            )
     except IntegrityError:
         raise ConflictError(_("The code %(code)s is already used.") % {"code": org.code}, field="code") from None
     audit.record(
@@ -150,9 +154,9 @@ def org_update(*, actor, org: PartyOrganisation, **data) -> PartyOrganisation:
     org = PartyOrganisation.objects.select_for_update().get(pk=org.pk)
     before = audit.snapshot(org, ORG_FIELDS)
     _apply_org_fields(org, data)
-    parent = org.get_parent()
+    parent = PartyOrganisation.objects.get_parent(org)
     _check_kind_under(parent, org.kind)
-    children_kinds = set(org.get_children().values_list("kind", flat=True))
+    children_kinds = set(PartyOrganisation.objects.get_children(org).values_list("kind", flat=True))
     if not children_kinds <= ALLOWED_CHILD_KINDS[OrgKind(org.kind)]:
         raise DomainError(_("This kind cannot hold the organisations already under it."), field="kind")
     if _code_taken(org.code, org.pk):
@@ -178,14 +182,14 @@ def org_move(*, actor, org: PartyOrganisation, new_parent: PartyOrganisation) ->
             code="move_into_own_subtree",
             field="parent",
         )
-    old_parent = org.get_parent()
+    old_parent = PartyOrganisation.objects.get_parent(org)
     if old_parent is not None and old_parent.pk == new_parent.pk:
         raise DomainError(
             _("The organisation is already directly under %(name)s.") % {"name": new_parent.name}, field="parent"
         )
     _check_kind_under(new_parent, org.kind)
     old_path = org.path
-    org.move(new_parent, pos="last-child")
+    PartyOrganisation.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
     audit.record(
         actor=actor,

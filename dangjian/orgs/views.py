@@ -252,6 +252,7 @@ def entity_edit(request, pk):
 @require_POST
 def entity_link(request, pk):
     entity = _entity(request, pk)
+    scope.require(request.user, "coverage.change", entity)
     form = LinkForm(request.POST, user=request.user)
     if (
         form.is_valid()
@@ -270,6 +271,7 @@ def entity_link(request, pk):
 @require_POST
 def entity_unlink(request, pk, link_pk):
     entity = _entity(request, pk)
+    scope.require(request.user, "coverage.change", entity)
     link = OrgEntityLink.objects.select_related("org", "entity__owner_org").filter(pk=link_pk, entity=entity).first()
     if link is None:
         raise NotFoundError(_("Not found, or outside the organisations you manage."))
@@ -282,6 +284,7 @@ def entity_unlink(request, pk, link_pk):
 @require_POST
 def instructor_assign(request, pk):
     entity = _entity(request, pk)
+    scope.require(request.user, "coverage.change", entity)
     form = InstructorForm(request.POST, user=request.user)
     if (
         form.is_valid()
