@@ -30,28 +30,31 @@ def _fast_and_plain(settings):
 
 def make_org(parent, name, kind="branch", category="new_employment", **extra):
     code = extra.pop("code", f"T-{next(_counter):04d}")
-    return org_services.org_create(actor=None, parent=parent, name=name, code=code, kind=kind, category=category,
-                                   **extra)
+    return org_services.org_create(
+        actor=None, parent=parent, name=name, code=code, kind=kind, category=category, **extra
+    )
 
 
 @pytest.fixture
 def tree(db):
     """root ─┬─ street_a ── branch_a ── group_a
-             └─ street_b ── branch_b"""
+    └─ street_b ── branch_b"""
     root = make_org(None, "区两新工委", kind="committee", category="comprehensive", code="ROOT")
     street_a = make_org(root, "东街道党工委", kind="committee", category="comprehensive", code="SA")
     street_b = make_org(root, "西街道党工委", kind="committee", category="comprehensive", code="SB")
     branch_a = make_org(street_a, "骑手党支部", code="BA", member_count=10, full_member_count=8)
     branch_b = make_org(street_b, "快递党支部", code="BB", member_count=6, full_member_count=5)
     group_a = make_org(branch_a, "骑手党小组", kind="group", code="GA")
-    return SimpleNamespace(root=root, street_a=street_a, street_b=street_b, branch_a=branch_a,
-                           branch_b=branch_b, group_a=group_a)
+    return SimpleNamespace(
+        root=root, street_a=street_a, street_b=street_b, branch_a=branch_a, branch_b=branch_b, group_a=group_a
+    )
 
 
 def make_user(role: str | None = None, org=None, *, username: str | None = None, home_org=None, **extra):
     username = username or f"user{next(_counter)}"
-    user = account_services.user_create(actor=None, username=username, password=PASSWORD,
-                                        home_org=home_org or org, **extra)
+    user = account_services.user_create(
+        actor=None, username=username, password=PASSWORD, home_org=home_org or org, **extra
+    )
     if role:
         account_services.role_assign(actor=None, user=user, role=role, org=org)
     return user

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from dangjian.core import scope
 from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
@@ -90,7 +90,7 @@ def create_token(request, payload: TokenIn):
         user=request.user, name=payload.name, scopes=[str(s.value) for s in payload.scopes], days=payload.days
     )
     data = TokenOut.from_orm(token).model_dump()
-    return 201, {**data, "token": raw}
+    return Status(201, {**data, "token": raw})
 
 
 @router.delete("/tokens/{int:token_id}", response={204: None, **ERROR_RESPONSES}, summary="Revoke an API token")
@@ -99,7 +99,7 @@ def revoke_token(request, token_id: int):
     if token is None:
         raise NotFoundError(_("Not found, or outside the organisations you manage."))
     services.token_revoke(actor=request.user, token=token)
-    return 204, None
+    return Status(204, None)
 
 
 class UserOut(Schema):
@@ -172,7 +172,7 @@ def create_user(request, payload: UserCreateIn):
         mobile=payload.mobile,
         home_org=_org(request, payload.home_org_id, "org.view"),
     )
-    return 201, _user_out(user)
+    return Status(201, _user_out(user))
 
 
 @router.patch("/users/{int:user_id}", response={200: UserOut, **ERROR_RESPONSES}, summary="Update a user account")
@@ -240,7 +240,7 @@ def create_assignment(request, payload: AssignmentIn):
         org=_org(request, payload.org_id, "org.view"),
         note=payload.note,
     )
-    return 201, _assignment_out(assignment)
+    return Status(201, _assignment_out(assignment))
 
 
 @router.delete(
@@ -249,4 +249,4 @@ def create_assignment(request, payload: AssignmentIn):
 def delete_assignment(request, assignment_id: int):
     assignment = scope.get_in_scope(request.user, "role.view", RoleAssignment, pk=assignment_id)
     services.role_revoke(actor=request.user, assignment=assignment)
-    return 204, None
+    return Status(204, None)

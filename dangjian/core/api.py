@@ -10,7 +10,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from .errors import DomainError
+from .errors import DomainError, InvalidInput
 
 
 class ErrorBody(Schema):
@@ -78,9 +78,7 @@ class PageParams(Schema):
 def paginate(queryset, params: PageParams, max_limit: int = 200) -> tuple[list, int]:
     """Slice ``queryset``; returns (items, total count). Bad limits are a 422, not a silent clamp."""
     if not 1 <= params.limit <= max_limit:
-        raise DomainError(
-            _("limit must be between 1 and %(n)d.") % {"n": max_limit}, code="validation_error", field="limit"
-        )
+        raise InvalidInput(_("limit must be between 1 and %(n)d.") % {"n": max_limit}, field="limit")
     if params.offset < 0:
-        raise DomainError(_("offset cannot be negative."), code="validation_error", field="offset")
+        raise InvalidInput(_("offset cannot be negative."), field="offset")
     return list(queryset[params.offset : params.offset + params.limit]), queryset.count()

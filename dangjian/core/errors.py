@@ -28,6 +28,13 @@ class DomainError(Exception):
             self.fields.setdefault(field, []).append(self.message)
 
 
+class InvalidInput(DomainError):
+    """The request's parameters are malformed: the API's 422, the same as a schema error."""
+
+    status = 422
+    default_code = "validation_error"
+
+
 class NotFoundError(DomainError):
     """The object does not exist or is outside the caller's scope (deliberately the same answer)."""
 

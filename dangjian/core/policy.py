@@ -61,6 +61,8 @@ def clean_value(key: str, raw: Any) -> int:
     if definition is None:
         raise DomainError(_("Unknown setting."), field="key")
     try:
+        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+            raise ValueError(raw)  # int() would turn True into 1 and 2.7 into 2 silently
         number = int(raw)
     except (TypeError, ValueError):
         raise DomainError(_("Enter a whole number."), field="value") from None

@@ -18,7 +18,7 @@ def policy_set(*, actor, key: str, org, value) -> PolicyValue:
     if row is None:
         row = PolicyValue(key=key, scope_path=org.path)
     row.value = number
-    row.updated_by_id = actor.pk
+    row.updated_by_id = getattr(actor, "pk", None)  # None: the platform itself
     row.save()
     audit.record(actor=actor, action="policy.set", obj=row, org_path=org.path, changes={key: [old, number]})
     return row

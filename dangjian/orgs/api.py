@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from dangjian.core import scope
 from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
@@ -152,7 +152,7 @@ def org_warnings(request, org_id: int):
 def create_org(request, payload: OrgCreateIn):
     parent = _visible_org(request, payload.parent_id)
     org = services.org_create(actor=request.user, parent=parent, **_fields(payload))
-    return 201, _org_out(org, _parent_ids([org]))
+    return Status(201, _org_out(org, _parent_ids([org])))
 
 
 @router.patch("/{int:org_id}", response={200: OrgOut, **ERROR_RESPONSES}, summary="Update a party organisation")
@@ -275,7 +275,7 @@ def get_entity(request, entity_id: int):
 def create_entity(request, payload: EntityCreateIn):
     data = _entity_fields(request, payload)
     entity = services.entity_create(actor=request.user, **data)
-    return 201, _entity_out(_visible_entity(request, entity.pk))
+    return Status(201, _entity_out(_visible_entity(request, entity.pk)))
 
 
 @router.patch("/entities/{int:entity_id}", response={200: EntityOut, **ERROR_RESPONSES}, summary="Update a host entity")
@@ -343,7 +343,7 @@ class CoverageOut(Schema):
 def link_entity(request, entity_id: int, payload: LinkIn):
     entity = _visible_entity(request, entity_id)
     link = services.coverage_link(actor=request.user, org=_visible_org(request, payload.org_id), entity=entity)
-    return 201, link
+    return Status(201, link)
 
 
 @router.delete(
@@ -357,7 +357,7 @@ def unlink_entity(request, entity_id: int, org_id: int):
         OrgEntityLink.objects.select_related("org", "entity__owner_org"), entity=entity, org_id=org_id
     )
     services.coverage_unlink(actor=request.user, link=link)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -374,7 +374,7 @@ def assign_instructor(request, entity_id: int, payload: InstructorIn):
         assigned_by=_visible_org(request, payload.assigned_by_id),
         start_date=payload.start_date,
     )
-    return 201, assignment
+    return Status(201, assignment)
 
 
 @router.post(

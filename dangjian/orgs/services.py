@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,6 +63,27 @@ def default_term_years(kind: str, path: str = "") -> int:
     return policy.value(key, path)
 
 
+def _clean_value(model: type[models.Model], key: str, value):
+    """Refuse what the database would refuse (differently on SQLite and PostgreSQL, or as a 500):
+    an empty required field, a value outside the choices, too long a text, a negative count."""
+    field = model._meta.get_field(key)
+    if isinstance(value, str):
+        value = value.strip()
+    if value is None:
+        if field.null or field.is_relation:
+            return None
+        if isinstance(field, models.CharField) and field.blank:
+            return ""
+        raise DomainError(_("This field cannot be empty."), field=key)
+    if field.choices and value not in dict(field.flatchoices):
+        raise DomainError(_("Choose one of the listed values."), field=key)
+    if isinstance(value, str) and field.max_length and len(value) > field.max_length:
+        raise DomainError(_("At most %(n)d characters.") % {"n": field.max_length}, field=key)
+    if isinstance(field, models.PositiveIntegerField | models.PositiveSmallIntegerField) and isinstance(value, int) and value < 0:
+        raise DomainError(_("This number cannot be negative."), field=key)
+    return value
+
+
 def _check_kind_under(parent: PartyOrganisation | None, kind: str) -> None:
     if parent is None:
         if kind != OrgKind.COMMITTEE:
@@ -86,11 +107,12 @@ def _check_location(latitude, longitude) -> None:
         raise DomainError(_("Longitude must be between -180 and 180."), field="longitude")
 
 
-def _apply_org_fields(org: PartyOrganisation, data: dict) -> None:
+def _apply_org_fields(org: PartyOrganisation, data: dict, region_path: str) -> None:
+    """``region_path``: where the default term length is looked up (the parent's path for a new org)."""
     for key, value in data.items():
         if key not in ORG_FIELDS or key == "term_end":
             raise DomainError(_("Unknown field %(f)s.") % {"f": key}, field=key)
-        setattr(org, key, value.strip() if isinstance(value, str) else value)
+        setattr(org, key, _clean_value(PartyOrganisation, key, value))
     if not org.name:
         raise DomainError(_("Enter the organisation's name."), field="name")
     org.code = (org.code or "").strip().upper()
@@ -99,7 +121,7 @@ def _apply_org_fields(org: PartyOrganisation, data: dict) -> None:
     if org.term_years not in (None, 3, 5):
         raise DomainError(_("A term lasts 3 or 5 years."), field="term_years")
     if org.term_start and not org.term_years:
-        org.term_years = default_term_years(org.kind, org.path or "")
+        org.term_years = default_term_years(org.kind, region_path)
     org.term_end = add_years(org.term_start, org.term_years) if org.term_start and org.term_years else None
     if org.established_on and org.established_on > timezone.localdate():
         raise DomainError(_("The founding date cannot be in the future."), field="established_on")
@@ -124,7 +146,7 @@ def org_create(*, actor, parent: PartyOrganisation | None, **data) -> PartyOrgan
         scope.require(actor, "org.create", parent)
         parent = PartyOrganisation.objects.select_for_update().get(pk=parent.pk)
     org = PartyOrganisation(kind=data.get("kind") or OrgKind.BRANCH)
-    _apply_org_fields(org, data)
+    _apply_org_fields(org, data, parent.path if parent is not None else "")
     _check_kind_under(parent, org.kind)
     if _code_taken(org.code):
         raise ConflictError(_("The code %(code)s is already used.") % {"code": org.code}, field="code")
@@ -153,7 +175,7 @@ def org_update(*, actor, org: PartyOrganisation, **data) -> PartyOrganisation:
     scope.require(actor, "org.change", org)
     org = PartyOrganisation.objects.select_for_update().get(pk=org.pk)
     before = audit.snapshot(org, ORG_FIELDS)
-    _apply_org_fields(org, data)
+    _apply_org_fields(org, data, org.path)
     parent = PartyOrganisation.objects.get_parent(org)
     _check_kind_under(parent, org.kind)
     children_kinds = set(PartyOrganisation.objects.get_children(org).values_list("kind", flat=True))
@@ -209,6 +231,8 @@ def _apply_entity_fields(entity: HostEntity, data: dict) -> None:
     for key, value in data.items():
         if key not in ENTITY_FIELDS:
             raise DomainError(_("Unknown field %(f)s.") % {"f": key}, field=key)
+        if key != "uscc":  # the credit code is normalised and checked below
+            value = _clean_value(HostEntity, key, value)
         setattr(entity, key, value.strip() if isinstance(value, str) else value)
     if not entity.name:
         raise DomainError(_("Enter the entity's name."), field="name")
@@ -360,8 +384,16 @@ def instructor_assign(
 
 
 @transaction.atomic
-def instructor_end(*, actor, assignment: InstructorAssignment, end_date: dt.date | None = None) -> None:
+def instructor_end(
+    *, actor, assignment: InstructorAssignment, end_date: dt.date | None = None
+) -> InstructorAssignment:
     scope.require(actor, "coverage.change", assignment.entity)
+    assignment = InstructorAssignment.objects.select_for_update().select_related("entity__owner_org").get(
+        pk=assignment.pk
+    )
+    if assignment.end_date is not None:
+        # Ending again would rewrite when the work coverage stopped.
+        raise ConflictError(_("This assignment already ended on %(date)s.") % {"date": assignment.end_date})
     end_date = end_date or timezone.localdate()
     if end_date < assignment.start_date:
         raise DomainError(_("The end date cannot be before the start date."), field="end_date")
@@ -374,3 +406,4 @@ def instructor_end(*, actor, assignment: InstructorAssignment, end_date: dt.date
         org_path=assignment.entity.owner_org.path,
         changes={"end_date": [None, str(end_date)]},
     )
+    return assignment

@@ -21,6 +21,8 @@ from .models import HostEntity, InstructorAssignment, OrgEntityLink, PartyOrgani
 
 
 def _org(request, pk, action="org.view") -> PartyOrganisation:
+    if not str(pk).isdigit():  # a mangled ?parent= is "not found", not a server error
+        raise NotFoundError(_("Not found, or outside the organisations you manage."))
     return scope.get_in_scope(request.user, action, PartyOrganisation, pk=pk)
 
 
@@ -35,7 +37,9 @@ def tree(request):
     }
     if q:
         results = page_of(request, selectors.org_list(request.user, q=q), 30)
-        ancestors = selectors.ancestors_map(list(results))
+        visible = scope.scope_for(request.user, "org.view")
+        # Trails name only ancestors the user may see, like the breadcrumb.
+        ancestors = {p: o for p, o in selectors.ancestors_map(list(results)).items() if visible.covers(p)}
         step = PartyOrganisation.steplen
         context["results"] = results
         context["trails"] = [

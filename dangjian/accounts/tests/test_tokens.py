@@ -37,7 +37,7 @@ def test_token_authenticates_and_reads(secretary, tree):
 
 
 def test_wrong_secret_same_prefix_refused(secretary):
-    token, raw = services.token_create(user=secretary, name="script", scopes=["orgs:read"])
+    _, raw = services.token_create(user=secretary, name="script", scopes=["orgs:read"])
     forged = raw[:-4] + ("aaaa" if not raw.endswith("aaaa") else "bbbb")
     response = api(forged).get("/api/v1/orgs")
     assert response.status_code == 401
