@@ -37,4 +37,4 @@ def items_for(user) -> list[dict]:
     ]
 
 
-register(_("Settings"), "settings:policies", "sliders", "policy.change", order=90)
+register(_("Settings"), "settings:policies", "sliders", "policy.view", order=90)

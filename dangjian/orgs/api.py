@@ -285,6 +285,22 @@ def update_entity(request, entity_id: int, payload: EntityFields):
     return _entity_out(_visible_entity(request, entity_id))
 
 
+class EntityMoveIn(Schema):
+    owner_org_id: int
+
+
+@router.post(
+    "/entities/{int:entity_id}/move",
+    response={200: EntityOut, **ERROR_RESPONSES},
+    summary="Hand a host entity to another responsible organisation",
+)
+def move_entity(request, entity_id: int, payload: EntityMoveIn):
+    entity = _visible_entity(request, entity_id)
+    new_owner = _visible_org(request, payload.owner_org_id)
+    services.entity_update(actor=request.user, entity=entity, owner_org=new_owner)
+    return _entity_out(_visible_entity(request, entity_id))
+
+
 # --- Coverage ------------------------------------------------------------------------------------------
 
 

@@ -367,6 +367,7 @@ def instructor_assign(
     name = (instructor_name or "").strip()
     if not name:
         raise DomainError(_("Enter the instructor's name."), field="instructor_name")
+    _clean_value(InstructorAssignment, "instructor_name", name)
     assignment = InstructorAssignment.objects.create(
         entity=entity,
         instructor_name=name,
