@@ -28,16 +28,28 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Vendor files are copied from node_modules into static/vendor, then collected for WhiteNoise.
-assets: node_modules/.installed $(BIN)/.installed
+# Stamp files make a second `make run` skip whatever has not changed.
+STATIC_SOURCES := $(shell find dangjian -path '*/static/*' -type f -not -path 'dangjian/static/vendor/*' 2>/dev/null)
+PO_FILES := $(wildcard dangjian/locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+staticfiles/.collected: node_modules/.installed $(STATIC_SOURCES) | $(BIN)/.installed
 	@mkdir -p dangjian/static/vendor/bootstrap dangjian/static/vendor/bootstrap-icons/fonts dangjian/static/vendor/htmx
-	@cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map dangjian/static/vendor/bootstrap/
+	@cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
+		node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
+		dangjian/static/vendor/bootstrap/
 	@cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css dangjian/static/vendor/bootstrap-icons/
 	@cp node_modules/bootstrap-icons/font/fonts/* dangjian/static/vendor/bootstrap-icons/fonts/
 	@cp node_modules/htmx.org/dist/htmx.min.js dangjian/static/vendor/htmx/
 	@$(MANAGE) collectstatic --noinput -v 0
+	@touch $@
 
-messages: $(BIN)/.installed
+assets: staticfiles/.collected
+
+$(MO_FILES): %.mo: %.po | $(BIN)/.installed
 	@$(MANAGE) compile_catalogues
+
+messages: $(MO_FILES)
 
 setup: $(BIN)/.installed assets messages
 
@@ -45,7 +57,7 @@ run: setup
 	@mkdir -p var
 	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) seed_demo --if-empty
-	@$(MANAGE) demo_logins
+	@$(MANAGE) demo_logins --url http://$(HOST):$(PORT)
 	$(BIN)/gunicorn dangjian.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --error-logfile - --log-level warning
 

@@ -6,8 +6,8 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.accounts.api_auth import SessionAuthCSRF, TokenAuth
 from dangjian.audit.api import router as audit_router
 from dangjian.core.api import install_error_handlers
-from dangjian.core.api_settings import router as settings_router
 from dangjian.orgs.api import router as orgs_router
+from dangjian.portal.api import router as settings_router
 
 api = NinjaAPI(
     title="dangjian API",

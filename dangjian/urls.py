@@ -4,12 +4,13 @@ from django.urls import include, path
 
 from dangjian.api import api
 from dangjian.core import views as core_views
+from dangjian.portal import views as portal_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("preferences", core_views.preferences, name="preferences"),
-    path("settings/", include("dangjian.core.urls")),
+    path("preferences", portal_views.preferences, name="preferences"),
+    path("settings/", include("dangjian.portal.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("audit/", include("dangjian.audit.urls")),

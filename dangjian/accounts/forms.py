@@ -61,7 +61,7 @@ class TokenForm(forms.Form):
 
 class UserCreateForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
-    display_name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    display_name = forms.CharField(label=_("Full name"), max_length=50, required=False)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
     password = forms.CharField(
         label=_("Initial password"),
@@ -75,7 +75,7 @@ class UserCreateForm(forms.Form):
 
 
 class UserEditForm(forms.Form):
-    display_name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    display_name = forms.CharField(label=_("Full name"), max_length=50, required=False)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False)
 

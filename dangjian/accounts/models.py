@@ -14,7 +14,7 @@ class User(AbstractUser):
     Django's is_staff / is_superuser flags, which the platform does not use."""
 
     mobile = models.CharField(_("mobile number"), max_length=11, blank=True, default="")
-    display_name = models.CharField(_("name"), max_length=50, blank=True, default="")
+    display_name = models.CharField(_("full name"), max_length=50, blank=True, default="")
     home_org = models.ForeignKey(
         "orgs.PartyOrganisation",
         verbose_name=_("home organisation"),

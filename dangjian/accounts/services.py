@@ -204,8 +204,12 @@ def _token_hash(raw: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str, scopes: list[str], days: int = 90) -> tuple[ApiToken, str]:
-    """Create a token; returns it with the raw secret, which is shown once and never stored."""
+def token_create(*, user: User, name: str, scopes: list[str], days: int = 90,
+                 via_token: ApiToken | None = None) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the raw secret, which is shown once and never stored.
+
+    A request authenticated by a token (``via_token``) may only create tokens with fewer or equal
+    scopes and no longer life than its own, so a leaked narrow token cannot widen itself."""
     name = name.strip()
     if not name:
         raise DomainError(_("Give the token a name."), field="name")
@@ -216,6 +220,13 @@ def token_create(*, user: User, name: str, scopes: list[str], days: int = 90) ->
         raise DomainError(_("Choose at least one scope."), field="scopes")
     if not 1 <= days <= TOKEN_MAX_DAYS:
         raise DomainError(_("A token lives 1 to %(n)d days.") % {"n": TOKEN_MAX_DAYS}, field="days")
+    if via_token is not None:
+        wider = sorted(set(scopes) - set(via_token.scopes))
+        if wider:
+            raise ScopeDenied(_("A token cannot create a token with more scopes than its own: %(s)s.")
+                              % {"s": ", ".join(wider)}, field="scopes")
+        if timezone.now() + timedelta(days=days) > via_token.expires_at:
+            raise ScopeDenied(_("A token cannot create a token that outlives it."), field="days")
     prefix = secrets.token_hex(6)
     raw = f"dj_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(

@@ -66,7 +66,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        code = {400: "bad_request", 405: "method_not_allowed", 429: "too_many_requests"}.get(exc.status_code, "error")
+        code = {
+            400: "bad_request",
+            401: "unauthenticated",
+            403: "forbidden",  # e.g. a session write without its CSRF token
+            404: "not_found",
+            405: "method_not_allowed",
+            429: "too_many_requests",
+        }.get(exc.status_code, "error")
         return error_response(api, request, exc.status_code, code, str(exc))
 
 

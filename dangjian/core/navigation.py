@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from . import scope
 
@@ -35,6 +34,3 @@ def items_for(user) -> list[dict]:
         for item in NAV
         if scope.has_action(user, item.action)
     ]
-
-
-register(_("Settings"), "settings:policies", "sliders", "policy.view", order=90)

@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from dangjian.core import scope
 from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
+from dangjian.core.validators import validate_uscc
 
 from . import selectors, services
 from .choices import EntityKind, FieldCategory, Industry, OrgKind, SpecialType
@@ -210,6 +217,17 @@ class EntityFields(Schema):
     member_count: int | None = None
     parent_entity_id: int | None = None
     owner_org_id: int | None = None
+
+    @field_validator("uscc")
+    @classmethod
+    def _uscc_shape(cls, value: str | None) -> str | None:
+        """A malformed credit code is a payload error (422 on ``uscc``), like a bad enum value."""
+        if value and value.strip():
+            try:
+                validate_uscc(value)
+            except ValidationError as exc:
+                raise PydanticCustomError("uscc", exc.messages[0]) from None
+        return value
 
 
 class EntityCreateIn(EntityFields):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit, policy, scope
 from dangjian.core.errors import ConflictError, DomainError
+from dangjian.core.models import PolicyValue
 from dangjian.core.validators import normalise_uscc, validate_uscc
 
 from .choices import ALLOWED_CHILD_KINDS, ENTITY_CATEGORY, EntityKind, OrgKind
@@ -70,7 +71,7 @@ def _clean_value(model: type[models.Model], key: str, value):
     if isinstance(value, str):
         value = value.strip()
     if value is None:
-        if field.null or field.is_relation:
+        if field.null:
             return None
         if isinstance(field, models.CharField) and field.blank:
             return ""
@@ -79,7 +80,11 @@ def _clean_value(model: type[models.Model], key: str, value):
         raise DomainError(_("Choose one of the listed values."), field=key)
     if isinstance(value, str) and field.max_length and len(value) > field.max_length:
         raise DomainError(_("At most %(n)d characters.") % {"n": field.max_length}, field=key)
-    if isinstance(field, models.PositiveIntegerField | models.PositiveSmallIntegerField) and isinstance(value, int) and value < 0:
+    if (
+        isinstance(field, models.PositiveIntegerField | models.PositiveSmallIntegerField)
+        and isinstance(value, int)
+        and value < 0
+    ):
         raise DomainError(_("This number cannot be negative."), field=key)
     return value
 
@@ -213,6 +218,7 @@ def org_move(*, actor, org: PartyOrganisation, new_parent: PartyOrganisation) ->
     old_path = org.path
     PartyOrganisation.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
+    _carry_policy_values(old_path, org.path)
     audit.record(
         actor=actor,
         action="org.move",
@@ -222,6 +228,16 @@ def org_move(*, actor, org: PartyOrganisation, new_parent: PartyOrganisation) ->
     )
     scope.ensure_in_scope(actor, "org.view", org)
     return org
+
+
+def _carry_policy_values(old_path: str, new_path: str) -> None:
+    """Regional settings are keyed by path: rewrite those of the moved subtree to its new paths."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Substr
+
+    PolicyValue.objects.filter(scope_path__startswith=old_path).update(
+        scope_path=Concat(Value(new_path), Substr("scope_path", len(old_path) + 1))
+    )
 
 
 # --- Host entities ------------------------------------------------------------------------------------
@@ -385,12 +401,10 @@ def instructor_assign(
 
 
 @transaction.atomic
-def instructor_end(
-    *, actor, assignment: InstructorAssignment, end_date: dt.date | None = None
-) -> InstructorAssignment:
+def instructor_end(*, actor, assignment: InstructorAssignment, end_date: dt.date | None = None) -> InstructorAssignment:
     scope.require(actor, "coverage.change", assignment.entity)
-    assignment = InstructorAssignment.objects.select_for_update().select_related("entity__owner_org").get(
-        pk=assignment.pk
+    assignment = (
+        InstructorAssignment.objects.select_for_update().select_related("entity__owner_org").get(pk=assignment.pk)
     )
     if assignment.end_date is not None:
         # Ending again would rewrite when the work coverage stopped.

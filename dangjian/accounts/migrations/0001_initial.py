@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
                 ('mobile', models.CharField(blank=True, default='', max_length=11, verbose_name='mobile number')),
-                ('display_name', models.CharField(blank=True, default='', max_length=50, verbose_name='name')),
+                ('display_name', models.CharField(blank=True, default='', max_length=50, verbose_name='full name')),
                 ('elder_mode', models.BooleanField(default=False, verbose_name='elder mode')),
                 ('language', models.CharField(blank=True, default='', max_length=10, verbose_name='language')),
                 ('totp_secret', models.CharField(blank=True, default='', max_length=64, verbose_name='TOTP secret')),

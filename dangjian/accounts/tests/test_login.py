@@ -95,8 +95,10 @@ def test_inactive_user_cannot_log_in(member):
 
 
 def test_open_redirect_after_login_is_refused(member):
-    response = Client().post("/accounts/login/?next=https://evil.example/", {
-        "identifier": "rider01", "password": PASSWORD, "next": "https://evil.example/"})
+    response = Client().post(
+        "/accounts/login/?next=https://evil.example/",
+        {"identifier": "rider01", "password": PASSWORD, "next": "https://evil.example/"},
+    )
     assert response.status_code == 302 and response["Location"] == "/"
 
 
@@ -203,3 +205,11 @@ def test_production_hasher_is_argon2():
     from dangjian import settings as project_settings
 
     assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_forwarded_address_is_used_only_when_trusted(member, settings):
+    post_login(Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7"), "rider01", "bad")
+    assert LoginFailure.objects.get().client_ip == "10.0.0.1"
+    settings.TRUST_X_FORWARDED_FOR = True
+    post_login(Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.1"), "rider01", "bad")
+    assert sorted(LoginFailure.objects.values_list("client_ip", flat=True)) == ["10.0.0.1", "203.0.113.7"]

@@ -10,10 +10,15 @@ from dangjian.core.errors import ConflictError, NotFoundError, ScopeDenied
 from dangjian.core.models import AuditEntry
 
 
-@pytest.mark.parametrize("first,second", [
-    ("system_admin", "security_admin"), ("system_admin", "audit_admin"), ("security_admin", "audit_admin"),
-    ("audit_admin", "system_admin"),
-])
+@pytest.mark.parametrize(
+    "first,second",
+    [
+        ("system_admin", "security_admin"),
+        ("system_admin", "audit_admin"),
+        ("security_admin", "audit_admin"),
+        ("audit_admin", "system_admin"),
+    ],
+)
 def test_one_person_cannot_hold_two_of_the_three(tree, first, second):
     user = make_user(first, tree.root)
     with pytest.raises(ConflictError) as info:

@@ -65,8 +65,9 @@ def test_scope_without_write_cannot_change(secretary, tree):
     response = api(raw).patch(f"/api/v1/orgs/{tree.branch_a.pk}", data={"name": "改"}, content_type="application/json")
     assert response.status_code == 403
     _, raw_w = services.token_create(user=secretary, name="writer", scopes=["orgs:read", "orgs:write"])
-    response = api(raw_w).patch(f"/api/v1/orgs/{tree.branch_a.pk}", data={"name": "改"},
-                                content_type="application/json")
+    response = api(raw_w).patch(
+        f"/api/v1/orgs/{tree.branch_a.pk}", data={"name": "改"}, content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["name"] == "改"
 
 
@@ -79,13 +80,16 @@ def test_token_writes_need_no_csrf_but_session_writes_do(secretary, tree):
     assert tree.branch_a.name == "骑手党支部"
 
 
-@pytest.mark.parametrize("kwargs,field", [
-    ({"name": "", "scopes": ["orgs:read"]}, "name"),
-    ({"name": "x", "scopes": []}, "scopes"),
-    ({"name": "x", "scopes": ["root:all"]}, "scopes"),
-    ({"name": "x", "scopes": ["orgs:read"], "days": 0}, "days"),
-    ({"name": "x", "scopes": ["orgs:read"], "days": 366}, "days"),
-])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"name": "", "scopes": ["orgs:read"]}, "name"),
+        ({"name": "x", "scopes": []}, "scopes"),
+        ({"name": "x", "scopes": ["root:all"]}, "scopes"),
+        ({"name": "x", "scopes": ["orgs:read"], "days": 0}, "days"),
+        ({"name": "x", "scopes": ["orgs:read"], "days": 366}, "days"),
+    ],
+)
 def test_bad_token_requests(secretary, kwargs, field):
     with pytest.raises(DomainError) as info:
         services.token_create(user=secretary, **kwargs)
@@ -95,8 +99,11 @@ def test_bad_token_requests(secretary, kwargs, field):
 
 def test_token_api_create_list_revoke(secretary, login_as):
     client = login_as(secretary)
-    created = client.post("/api/v1/accounts/tokens", data={"name": "ci", "scopes": ["orgs:read"], "days": 30},
-                          content_type="application/json")
+    created = client.post(
+        "/api/v1/accounts/tokens",
+        data={"name": "ci", "scopes": ["orgs:read"], "days": 30},
+        content_type="application/json",
+    )
     assert created.status_code == 201
     body = created.json()
     assert body["token"].startswith("dj_") and body["scopes"] == ["orgs:read"]
@@ -111,3 +118,18 @@ def test_cannot_revoke_someone_elses_token(secretary, tree, login_as):
     token, _ = services.token_create(user=other, name="theirs", scopes=["orgs:read"])
     assert login_as(secretary).delete(f"/api/v1/accounts/tokens/{token.pk}").status_code == 404
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+
+
+def test_a_token_cannot_mint_a_wider_token(secretary):
+    token, raw = services.token_create(user=secretary, name="narrow", scopes=["orgs:read"], days=30)
+    response = api(raw).post("/api/v1/accounts/tokens", data={"name": "wide", "scopes": ["orgs:write"]},
+                             content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["error"]["fields"] == {"scopes": [response.json()["error"]["message"]]}
+    longer = api(raw).post("/api/v1/accounts/tokens", data={"name": "long", "scopes": ["orgs:read"], "days": 90},
+                           content_type="application/json")
+    assert longer.status_code == 403
+    same = api(raw).post("/api/v1/accounts/tokens", data={"name": "same", "scopes": ["orgs:read"], "days": 7},
+                         content_type="application/json")
+    assert same.status_code == 201
+    assert sorted(ApiToken.objects.values_list("name", flat=True)) == ["narrow", "same"]

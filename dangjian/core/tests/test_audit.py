@@ -52,15 +52,28 @@ def test_digest_is_the_suite_hash_of_the_canonical_entry(tree, settings, suite, 
         context.request_id.reset(token)
     expected = _expected_digest(
         hash_name,
-        [user.pk, "auditor_subject", "test.change", "orgs.partyorganisation", str(tree.branch_a.pk), "骑手党支部",
-         tree.branch_a.path, {"name": ["旧", "新"]}, "req-42", ""],
+        [
+            user.pk,
+            "auditor_subject",
+            "test.change",
+            "orgs.partyorganisation",
+            str(tree.branch_a.pk),
+            "骑手党支部",
+            tree.branch_a.path,
+            {"name": ["旧", "新"]},
+            "req-42",
+            "",
+        ],
     )
     assert entry.digest == expected
     assert len(entry.digest) == length
     assert AuditEntry.objects.get(pk=entry.pk).digest == expected
     assert entry.request_id == "req-42"
     assert (entry.object_type, entry.object_id, entry.object_repr) == (
-        "orgs.partyorganisation", str(tree.branch_a.pk), "骑手党支部")
+        "orgs.partyorganisation",
+        str(tree.branch_a.pk),
+        "骑手党支部",
+    )
 
 
 def test_same_content_same_digest_and_suites_differ(db, settings):

@@ -187,7 +187,7 @@ def test_catalogue_covers_every_source_string(tmp_path):
 
     env = {
         **os.environ,
-        "PYTHONPATH": str(copy),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(copy), os.environ.get("PYTHONPATH")])),
         "DJANGO_SETTINGS_MODULE": "dangjian.settings",
         "DJANGO_SECRET_KEY": "translation-check-not-secret",
         "DANGJIAN_VAR_DIR": str(tmp_path / "var"),
@@ -199,7 +199,9 @@ def test_catalogue_covers_every_source_string(tmp_path):
         command, cwd=copy, env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert result.returncode == 0, f"makemessages failed:\n{result.stdout}\n{result.stderr}"
-    assert _sha256(CATALOGUE) == real_before, "makemessages wrote into the real catalogue"
+    assert _sha256(CATALOGUE) == real_before, (
+        f"{CATALOGUE} changed while makemessages ran on the copy: did it write there, or did someone edit it?"
+    )
 
     regenerated = polib.pofile(str(copied_catalogue))
     live = _live(regenerated)

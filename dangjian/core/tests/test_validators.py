@@ -22,7 +22,9 @@ ALPHA = st.sampled_from(USCC_ALPHABET)
 DIGIT = st.sampled_from("0123456789")
 # The shape GB 32100-2015 fixes: 2 alphabet chars, a 6-digit region code, 9 alphabet chars.
 FIRST17 = st.tuples(
-    st.lists(ALPHA, min_size=2, max_size=2), st.lists(DIGIT, min_size=6, max_size=6), st.lists(ALPHA, min_size=9, max_size=9)
+    st.lists(ALPHA, min_size=2, max_size=2),
+    st.lists(DIGIT, min_size=6, max_size=6),
+    st.lists(ALPHA, min_size=9, max_size=9),
 ).map(lambda parts: "".join(parts[0] + parts[1] + parts[2]))
 
 

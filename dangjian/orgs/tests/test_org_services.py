@@ -14,8 +14,9 @@ from dangjian.orgs.models import PartyOrganisation
 
 
 def create(parent, code, kind="branch", actor=None, **extra):
-    return services.org_create(actor=actor, parent=parent, name=f"组织{code}", code=code, kind=kind,
-                               category="new_employment", **extra)
+    return services.org_create(
+        actor=actor, parent=parent, name=f"组织{code}", code=code, kind=kind, category="new_employment", **extra
+    )
 
 
 def tree_state():
@@ -30,13 +31,21 @@ def admin(tree):
 # --- Kind hierarchy ----------------------------------------------------------------------------------
 
 HIERARCHY = [
-    ("committee", "committee", True), ("committee", "general_branch", True), ("committee", "branch", True),
+    ("committee", "committee", True),
+    ("committee", "general_branch", True),
+    ("committee", "branch", True),
     ("committee", "group", False),
-    ("general_branch", "committee", False), ("general_branch", "general_branch", False),
-    ("general_branch", "branch", True), ("general_branch", "group", False),
-    ("branch", "committee", False), ("branch", "general_branch", False), ("branch", "branch", False),
+    ("general_branch", "committee", False),
+    ("general_branch", "general_branch", False),
+    ("general_branch", "branch", True),
+    ("general_branch", "group", False),
+    ("branch", "committee", False),
+    ("branch", "general_branch", False),
+    ("branch", "branch", False),
     ("branch", "group", True),
-    ("group", "committee", False), ("group", "general_branch", False), ("group", "branch", False),
+    ("group", "committee", False),
+    ("group", "general_branch", False),
+    ("group", "branch", False),
     ("group", "group", False),
 ]
 
@@ -72,8 +81,9 @@ def test_a_user_cannot_create_a_root(tree, admin):
     assert list(error.value.fields) == ["parent"]
 
 
-@pytest.mark.parametrize("field, value", [("kind", "bogus"), ("kind", None), ("special_type", "bogus"),
-                                          ("special_type", None)])
+@pytest.mark.parametrize(
+    "field, value", [("kind", "bogus"), ("kind", None), ("special_type", "bogus"), ("special_type", None)]
+)
 def test_unknown_or_empty_choice_is_a_field_error(tree, field, value):
     data = {"name": "x", "code": "K1", "kind": "branch", "category": "new_employment", field: value}
     with pytest.raises(DomainError) as error:
@@ -196,9 +206,15 @@ def test_update_records_only_the_changed_fields(tree, admin):
 def test_create_audit_lists_the_initial_values(tree, admin):
     org = create(tree.street_a, "AUD", actor=admin, member_count=4, full_member_count=3)
     assert AuditEntry.objects.get(action="org.create", object_id=str(org.pk)).changes == {
-        "address": [None, ""], "category": [None, "new_employment"], "code": [None, "AUD"],
-        "full_member_count": [None, 3], "has_committee": [None, False], "kind": [None, "branch"],
-        "member_count": [None, 4], "name": [None, "组织AUD"], "secretary_name": [None, ""],
+        "address": [None, ""],
+        "category": [None, "new_employment"],
+        "code": [None, "AUD"],
+        "full_member_count": [None, 3],
+        "has_committee": [None, False],
+        "kind": [None, "branch"],
+        "member_count": [None, 4],
+        "name": [None, "组织AUD"],
+        "secretary_name": [None, ""],
         "special_type": [None, "standard"],
     }
 

@@ -10,7 +10,10 @@ from dangjian.demo.seed import demo_totp_secret
 class Command(BaseCommand):
     help = "Print the demo logins."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="where the platform is served")
+
+    def handle(self, *args, url="http://127.0.0.1:8000", **options):
         present = set(
             User.objects.filter(username__in=[a[0] for a in data.ACCOUNTS]).values_list("username", flat=True)
         )
@@ -30,5 +33,5 @@ class Command(BaseCommand):
         self.stdout.write("  " + "-" * 96)
         self.stdout.write("  Administrators also need a 6-digit code: add the TOTP key to an authenticator app, or run")
         self.stdout.write("  `.venv/bin/python manage.py demo_totp <username>` (demo accounts only).")
-        self.stdout.write("  Serving on http://127.0.0.1:8000 — stop with Ctrl+C.")
+        self.stdout.write(f"  Serving on {url} — stop with Ctrl+C.")
         self.stdout.write("")

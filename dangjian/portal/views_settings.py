@@ -7,12 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from dangjian.core import policy, scope, services
+from dangjian.core.errors import DomainError
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import PartyOrganisation
 from dangjian.orgs.selectors import scope_roots
-
-from . import policy, scope, services
-from .errors import DomainError
 
 
 @login_required
@@ -54,7 +53,7 @@ def policies_page(request):
         ]
     return render(
         request,
-        "core/policies.html",
+        "portal/policies.html",
         {
             "org": org,
             "regions": regions,

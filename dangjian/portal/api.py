@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
+from dangjian.core import policy, scope, services
+from dangjian.core.api import ERROR_RESPONSES
 from dangjian.orgs.models import PartyOrganisation
-
-from . import policy, scope, services
-from .api import ERROR_RESPONSES
 
 router = Router()
 
