@@ -16,7 +16,8 @@ def test_policy_values_move_with_the_subtree(tree):
     sub.refresh_from_db()
     branch.refresh_from_db()
     assert sorted(PolicyValue.objects.values_list("scope_path", "value")) == sorted(
-        [(sub.path, 30), (branch.path, 3), (tree.street_b.path, 45)])
+        [(sub.path, 30), (branch.path, 3), (tree.street_b.path, 45)]
+    )
     assert policy.value("orgs.branch_max_members", branch.path) == 30
     assert policy.value("orgs.term_warning_months", branch.path) == 3
     # The old place no longer carries the moved subtree's values.

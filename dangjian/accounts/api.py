@@ -87,7 +87,10 @@ def list_tokens(request):
 )
 def create_token(request, payload: TokenIn):
     token, raw = services.token_create(
-        user=request.user, name=payload.name, scopes=[str(s.value) for s in payload.scopes], days=payload.days,
+        user=request.user,
+        name=payload.name,
+        scopes=[str(s.value) for s in payload.scopes],
+        days=payload.days,
         via_token=getattr(request, "api_token", None),
     )
     data = TokenOut.from_orm(token).model_dump()

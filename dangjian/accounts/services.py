@@ -204,8 +204,9 @@ def _token_hash(raw: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str, scopes: list[str], days: int = 90,
-                 via_token: ApiToken | None = None) -> tuple[ApiToken, str]:
+def token_create(
+    *, user: User, name: str, scopes: list[str], days: int = 90, via_token: ApiToken | None = None
+) -> tuple[ApiToken, str]:
     """Create a token; returns it with the raw secret, which is shown once and never stored.
 
     A request authenticated by a token (``via_token``) may only create tokens with fewer or equal
@@ -223,8 +224,10 @@ def token_create(*, user: User, name: str, scopes: list[str], days: int = 90,
     if via_token is not None:
         wider = sorted(set(scopes) - set(via_token.scopes))
         if wider:
-            raise ScopeDenied(_("A token cannot create a token with more scopes than its own: %(s)s.")
-                              % {"s": ", ".join(wider)}, field="scopes")
+            raise ScopeDenied(
+                _("A token cannot create a token with more scopes than its own: %(s)s.") % {"s": ", ".join(wider)},
+                field="scopes",
+            )
         if timezone.now() + timedelta(days=days) > via_token.expires_at:
             raise ScopeDenied(_("A token cannot create a token that outlives it."), field="days")
     prefix = secrets.token_hex(6)

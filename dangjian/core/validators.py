@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -17,8 +18,9 @@ _FULLWIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)} | {"　"
 
 
 def normalise_text(value: str) -> str:
-    """Full-width digits and spaces become ASCII; surrounding spaces go."""
-    return (value or "").translate(_FULLWIDTH).strip()
+    """Full-width letters, digits and spaces (common with Chinese input methods) become ASCII;
+    surrounding spaces go."""
+    return unicodedata.normalize("NFKC", (value or "").translate(_FULLWIDTH)).strip()
 
 
 def uscc_check_character(first17: str) -> str:

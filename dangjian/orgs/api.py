@@ -6,11 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from pydantic import field_validator
-from pydantic_core import PydanticCustomError
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 

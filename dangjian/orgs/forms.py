@@ -81,7 +81,8 @@ class OrgForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (data.get("full_member_count") or 0) > (data.get("member_count") or 0):
+        full, members = data.get("full_member_count"), data.get("member_count")
+        if full is not None and members is not None and full > members:  # not when either is already wrong
             self.add_error("full_member_count", _("Full members cannot outnumber all members."))
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             self.add_error("longitude", _("Give both latitude and longitude, or neither."))

@@ -161,7 +161,8 @@ def org_warnings(
                 Warning(
                     "danger",
                     "term_overdue",
-                    _("The term ended on %(date)s: the election (换届) is overdue.") % {"date": org.term_end},
+                    _("The term ended on %(date)s: the election of the next committee is overdue.")
+                    % {"date": org.term_end},
                 )
             )
         elif org.term_end <= _add_months(today, months):

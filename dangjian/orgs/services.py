@@ -304,6 +304,15 @@ def _check_parent_entity(actor, entity: HostEntity) -> None:
     parent = HostEntity.objects.filter(pk=entity.parent_entity_id).select_related("owner_org").first()
     if parent is None or (actor is not None and not scope.can(actor, "entity.view", parent)):
         raise DomainError(_("Choose a parent entity you can see."), field="parent_entity_id")
+    # Walk up from the parent: meeting the entity itself would close a cycle (A → B → A).
+    seen, ancestor_id = {parent.pk}, parent.parent_entity_id
+    while ancestor_id is not None and entity.pk is not None:
+        if ancestor_id == entity.pk:
+            raise DomainError(_("This parent would make the entity its own ancestor."), field="parent_entity_id")
+        if ancestor_id in seen:
+            break
+        seen.add(ancestor_id)
+        ancestor_id = HostEntity.objects.filter(pk=ancestor_id).values_list("parent_entity_id", flat=True).first()
 
 
 @transaction.atomic

@@ -23,7 +23,9 @@ from .models import HostEntity, InstructorAssignment, OrgEntityLink, PartyOrgani
 def _org(request, pk, action="org.view") -> PartyOrganisation:
     if not str(pk).isdigit():  # a mangled ?parent= is "not found", not a server error
         raise NotFoundError(_("Not found, or outside the organisations you manage."))
-    return scope.get_in_scope(request.user, action, PartyOrganisation, pk=pk)
+    org = scope.get_in_scope(request.user, "org.view", PartyOrganisation, pk=pk)
+    scope.require(request.user, action, org)  # visible but not allowed: 403, as in the API
+    return org
 
 
 @login_required

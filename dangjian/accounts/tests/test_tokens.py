@@ -121,15 +121,22 @@ def test_cannot_revoke_someone_elses_token(secretary, tree, login_as):
 
 
 def test_a_token_cannot_mint_a_wider_token(secretary):
-    token, raw = services.token_create(user=secretary, name="narrow", scopes=["orgs:read"], days=30)
-    response = api(raw).post("/api/v1/accounts/tokens", data={"name": "wide", "scopes": ["orgs:write"]},
-                             content_type="application/json")
+    _, raw = services.token_create(user=secretary, name="narrow", scopes=["orgs:read"], days=30)
+    response = api(raw).post(
+        "/api/v1/accounts/tokens", data={"name": "wide", "scopes": ["orgs:write"]}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert response.json()["error"]["fields"] == {"scopes": [response.json()["error"]["message"]]}
-    longer = api(raw).post("/api/v1/accounts/tokens", data={"name": "long", "scopes": ["orgs:read"], "days": 90},
-                           content_type="application/json")
+    longer = api(raw).post(
+        "/api/v1/accounts/tokens",
+        data={"name": "long", "scopes": ["orgs:read"], "days": 90},
+        content_type="application/json",
+    )
     assert longer.status_code == 403
-    same = api(raw).post("/api/v1/accounts/tokens", data={"name": "same", "scopes": ["orgs:read"], "days": 7},
-                         content_type="application/json")
+    same = api(raw).post(
+        "/api/v1/accounts/tokens",
+        data={"name": "same", "scopes": ["orgs:read"], "days": 7},
+        content_type="application/json",
+    )
     assert same.status_code == 201
     assert sorted(ApiToken.objects.values_list("name", flat=True)) == ["narrow", "same"]

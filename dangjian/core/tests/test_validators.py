@@ -213,3 +213,12 @@ def test_password_validation_setting_uses_it(db):
         validate_password("abcdefghijkl")
     assert "password_classes" in [e.code for e in error.value.error_list]
     validate_password("Abcdefghij-42")
+
+
+def test_full_width_letters_and_digits_in_a_credit_code_are_accepted():
+    from dangjian.core.validators import normalise_uscc, uscc_check_character
+
+    code = "91330199MA2ABCDE1" + uscc_check_character("91330199MA2ABCDE1")
+    typed = "".join(chr(ord(c) + 0xFEE0) for c in code)  # the full-width forms
+    assert normalise_uscc(typed) == code
+    validate_uscc(typed)

@@ -258,3 +258,15 @@ def test_instructor_defaults_and_refusals(tree):
     with pytest.raises(ScopeDenied):
         services.instructor_end(actor=make_user("secretary", tree.street_a), assignment=a)
     assert InstructorAssignment.objects.count() == 1
+
+
+def test_parent_entity_cycle_is_refused(tree):
+    a = services.entity_create(actor=None, owner_org=tree.street_a, name="甲平台", kind="worker_group")
+    b = services.entity_create(
+        actor=None, owner_org=tree.street_a, name="乙群体", kind="worker_group", parent_entity_id=a.pk
+    )
+    with pytest.raises(DomainError) as info:
+        services.entity_update(actor=None, entity=a, parent_entity_id=b.pk)
+    assert info.value.fields.keys() == {"parent_entity_id"}
+    a.refresh_from_db()
+    assert a.parent_entity_id is None

@@ -141,7 +141,13 @@ def test_rules_only_apply_to_their_kinds(tree):
         (
             dt.date(2022, 6, 14),
             3,
-            [("danger", "term_overdue", "The term ended on 2025-06-14: the election (换届) is overdue.")],
+            [
+                (
+                    "danger",
+                    "term_overdue",
+                    "The term ended on 2025-06-14: the election of the next committee is overdue.",
+                )
+            ],
         ),
         (
             dt.date(2022, 6, 15),
