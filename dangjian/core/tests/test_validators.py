@@ -180,7 +180,7 @@ def test_normalise_text():
     assert normalise_text("０１２３４５６７８９") == "0123456789"
     assert normalise_text("\u3000党支部\u3000１号 ") == "党支部 1号"
     assert normalise_text(None) == ""
-    assert normalise_text("ＡＢ") == "ＡＢ"  # only digits and the ideographic space are folded
+    assert normalise_text("ＡＢ－１") == "AB-1"  # full-width letters and signs fold too (NFKC)
 
 
 # --- Password character classes ----------------------------------------------------------------------
