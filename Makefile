@@ -55,6 +55,7 @@ setup: $(BIN)/.installed assets messages
 
 run: setup
 	@mkdir -p var
+	@$(MANAGE) init_keys
 	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) seed_demo --if-empty
 	@$(MANAGE) demo_logins --url http://$(HOST):$(PORT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 from types import SimpleNamespace
 
@@ -10,10 +11,28 @@ from django.test import Client
 
 from dangjian.accounts import services as account_services
 from dangjian.accounts.middleware import SESSION_2FA
+from dangjian.core import crypto
 from dangjian.orgs import services as org_services
 
 PASSWORD = "Correct-Horse-42"
 _counter = itertools.count(1)
+
+
+TEST_KEYRING = crypto.Keyring.from_json(
+    {
+        "encryption": {"current": "e1", "keys": {"e1": base64.b64encode(b"k" * 32).decode()}},
+        "blind_index": {"current": "b1", "keys": {"b1": base64.b64encode(b"b" * 32).decode()}},
+    },
+    "tests",
+)
+
+
+@pytest.fixture(autouse=True)
+def _test_keys():
+    """A fixed keyring pinned for every test (no key file is read or written)."""
+    crypto.use_keyring(crypto.Keyring.from_json(TEST_KEYRING.to_json(), "tests"))
+    yield
+    crypto.use_keyring(None)
 
 
 @pytest.fixture(autouse=True)

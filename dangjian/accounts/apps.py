@@ -8,13 +8,15 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from dangjian.core import navigation, scope
+        from dangjian.core import crypto, navigation, scope
 
         from . import roles
         from .choices import Role, TokenScope
         from .models import RoleAssignment, User
+        from .services import TOTP_CONTEXT
 
         scope.register_grant_provider(roles.grants_of)
+        crypto.register_encrypted_column(User, "totp_secret", TOTP_CONTEXT)
         scope.register_scoped_model(User, "home_org__path")
         scope.register_scoped_model(RoleAssignment, "org__path")
         r = Role

@@ -26,7 +26,7 @@ class User(AbstractUser):
     )
     elder_mode = models.BooleanField(_("elder mode"), default=False)
     language = models.CharField(_("language"), max_length=10, blank=True, default="")
-    totp_secret = models.CharField(_("TOTP secret"), max_length=64, blank=True, default="")
+    totp_secret = models.CharField(_("TOTP secret (encrypted)"), max_length=200, blank=True, default="")
     totp_confirmed_at = models.DateTimeField(_("TOTP enrolled at"), null=True, blank=True)
     totp_last_step = models.BigIntegerField(_("last TOTP step used"), default=0)
 

@@ -281,21 +281,34 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
 # --- Second factor (TOTP) -----------------------------------------------------------------------------
 
 
+TOTP_CONTEXT = "accounts.user.totp_secret"
+
+
+def totp_secret_of(user: User) -> str:
+    """The user's TOTP secret in clear (it is stored encrypted, like personal data)."""
+    return crypto.decrypt(user.totp_secret, TOTP_CONTEXT) if user.totp_secret else ""
+
+
+def totp_secret_store(user: User, secret: str) -> None:
+    user.totp_secret = crypto.encrypt(secret, TOTP_CONTEXT) if secret else ""
+
+
 @transaction.atomic
 def totp_begin(*, user: User) -> str:
     """Start (or restart) enrolment with a fresh secret; confirmed by :func:`totp_confirm`."""
     if user.has_totp:
         raise ConflictError(_("Two-factor authentication is already set up."))
-    user.totp_secret = pyotp.random_base32()
+    secret = pyotp.random_base32()
+    totp_secret_store(user, secret)
     user.save(update_fields=["totp_secret"])
-    return user.totp_secret
+    return secret
 
 
 def _totp_step(user: User, code: str) -> int | None:
     code = (code or "").strip().replace(" ", "")
     if not (code.isdigit() and len(code) == 6) or not user.totp_secret:
         return None
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(totp_secret_of(user))
     now = timezone.now()
     for drift in (0, -1, 1):
         at = now + timedelta(seconds=30 * drift)

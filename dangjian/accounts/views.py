@@ -134,9 +134,10 @@ def second_factor(request):
     if enrolling:
         import pyotp
 
-        uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=settings.TOTP_ISSUER)
+        secret = services.totp_secret_of(user)
+        uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=settings.TOTP_ISSUER)
         context_data["qr"] = segno.make(uri, error="m").svg_data_uri(scale=5)
-        context_data["secret"] = " ".join(user.totp_secret[i : i + 4] for i in range(0, len(user.totp_secret), 4))
+        context_data["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render(request, "accounts/second_factor.html", context_data)
 
 

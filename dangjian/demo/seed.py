@@ -150,7 +150,7 @@ def seed(today: dt.date | None = None) -> dict:
         if not RoleAssignment.objects.filter(user=user, role=role, org=orgs[org_code]).exists():
             account_services.role_assign(actor=None, user=user, role=role, org=orgs[org_code], note="demo")
         if role in {"org_admin", "system_admin", "security_admin", "audit_admin"} and not user.has_totp:
-            user.totp_secret = demo_totp_secret(username)
+            account_services.totp_secret_store(user, demo_totp_secret(username))
             user.totp_confirmed_at = timezone.now()
             user.save(update_fields=["totp_secret", "totp_confirmed_at"])
     return counts

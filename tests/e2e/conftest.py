@@ -13,6 +13,8 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from dangjian.accounts.services import totp_secret_of
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures here are
 # still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -94,7 +96,7 @@ class Session:
         self.page.wait_for_load_state()
         if "/second-factor" in self.page.url:
             user = User.objects.get(username=username)
-            self.page.fill("#id_code", pyotp.TOTP(user.totp_secret).now())
+            self.page.fill("#id_code", pyotp.TOTP(totp_secret_of(user)).now())
             self.page.click("button[type=submit].w-100")
             self.page.wait_for_load_state()
         assert "/accounts/login" not in self.page.url, f"login of {username} failed"
@@ -126,4 +128,4 @@ def session_for(browser, live_server):
 def totp_now(username: str) -> str:
     from dangjian.accounts.models import User
 
-    return pyotp.TOTP(User.objects.get(username=username).totp_secret).now()
+    return pyotp.TOTP(totp_secret_of(User.objects.get(username=username))).now()

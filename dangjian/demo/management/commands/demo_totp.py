@@ -4,6 +4,7 @@ import pyotp
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.accounts.models import User
+from dangjian.accounts.services import totp_secret_of
 from dangjian.demo import data
 from dangjian.demo.seed import demo_totp_secret
 
@@ -18,6 +19,6 @@ class Command(BaseCommand):
         if username not in {a[0] for a in data.ACCOUNTS}:
             raise CommandError(f"{username} is not a demo account")
         user = User.objects.filter(username=username).first()
-        if user is None or user.totp_secret != demo_totp_secret(username):
+        if user is None or totp_secret_of(user) != demo_totp_secret(username):
             raise CommandError(f"{username} has no demo TOTP key (it was changed or never seeded)")
-        self.stdout.write(pyotp.TOTP(user.totp_secret).now())
+        self.stdout.write(pyotp.TOTP(totp_secret_of(user)).now())
