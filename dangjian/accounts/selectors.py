@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from dangjian.core import scope
+from dangjian.core.validators import mask_mobile
 
 from .models import RoleAssignment, User
 
-
-def mask_mobile(mobile: str) -> str:
-    return f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) == 11 else ""
+__all__ = ["assignment_list", "mask_mobile", "user_list"]
 
 
 def user_list(actor, *, q: str = "") -> QuerySet[User]:
