@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
+    "dangjian.members",
     "dangjian.audit",
     "dangjian.portal",
     "dangjian.demo",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/", include("dangjian.portal.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.members.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("api/v1/", api.urls),
 ]

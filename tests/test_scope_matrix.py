@@ -14,6 +14,7 @@ Rules checked for each case:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,8 @@ from dangjian.accounts import services as account_services
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.core import scope
 from dangjian.core.models import AuditEntry, PolicyValue
+from dangjian.members import services as member_services
+from dangjian.members.models import Member
 from dangjian.orgs import services as org_services
 from dangjian.orgs.models import HostEntity, OrgEntityLink, PartyOrganisation
 
@@ -66,6 +69,11 @@ SPEC: dict[str, set[str]] = {
     "policy.view": {"system_admin", "security_admin", "org_admin"},
     "policy.change": {"system_admin"},
     "audit.view": {"audit_admin"},
+    "member.view": {"org_admin", "secretary", "committee_member"},
+    "member.create": {"org_admin", "secretary"},
+    "member.change": {"org_admin", "secretary"},
+    "member.status": {"org_admin", "secretary"},
+    "member.reveal": {"org_admin", "secretary"},
 }
 
 
@@ -84,6 +92,8 @@ class World:
     assignment_in: RoleAssignment
     assignment_out: RoleAssignment
     dest_in: PartyOrganisation
+    member_in: Member
+    member_out: Member
     actors: dict[str, User] = field(default_factory=dict)
 
     def side(self, name: str, side: str):
@@ -94,7 +104,28 @@ class World:
             "entity": {"in": self.entity_in, "out": self.entity_out},
             "user": {"in": self.user_in, "out": self.user_out},
             "assignment": {"in": self.assignment_in, "out": self.assignment_out},
+            "member": {"in": self.member_in, "out": self.member_out},
         }[name][side]
+
+
+def _member(org, name, first17):
+    from dangjian.core.validators import id_check_character
+
+    number = first17[:17] + id_check_character(first17[:17])
+    return member_services.member_register(
+        actor=None,
+        org=org,
+        name=name,
+        id_number=number,
+        mobile="13800001111" if name == "张三" else "13800002222",
+        political_status="full",
+        join_date=dt.date(2015, 7, 1),
+        full_member_date=dt.date(2016, 7, 1),
+    )
+
+
+def _member_state(w):
+    return list(Member.objects.order_by("pk").values_list("pk", "name", "status", "org_id", "mobile_masked"))
 
 
 @pytest.fixture
@@ -114,6 +145,8 @@ def world(tree):
         user_out=user_out,
         assignment_in=RoleAssignment.objects.get(user=user_in),
         assignment_out=RoleAssignment.objects.get(user=user_out),
+        member_in=_member(tree.branch_a, "张三", "110105199001011237"),
+        member_out=_member(tree.branch_b, "李四", "110105199202022341"),
         dest_in=org_services.org_create(
             actor=None,
             parent=tree.street_a,
@@ -297,6 +330,51 @@ PAGE_OPS = [
         state=_role_state,
     ),
     Op("audit trail", "get", "/audit/", "audit.view"),
+    Op("member list", "get", "/members/", "member.view", hides="李四"),
+    Op("member search by ID", "get", "/members/?q=110105199202022341", "member.view", hides="李四"),
+    Op("member detail", "get", "/members/{id}/", "member.view", "member", "member.view"),
+    Op("member edit form", "get", "/members/{id}/edit", "member.change", "member", "member.view"),
+    Op(
+        "member edit",
+        "post",
+        "/members/{id}/edit",
+        "member.change",
+        "member",
+        "member.view",
+        data={
+            "name": "改名",
+            "ethnicity": "汉族",
+            "employment_form": "rider",
+            "political_status": "full",
+            "join_date": "2015-07-01",
+            "full_member_date": "2016-07-01",
+            "org": "@org:side",
+        },
+        ok=(302,),
+        state=_member_state,
+    ),
+    Op(
+        "member status",
+        "post",
+        "/members/{id}/status",
+        "member.status",
+        "member",
+        "member.view",
+        data={"status": "stopped", "reason": "失联超过六个月"},
+        ok=(302,),
+        state=_member_state,
+    ),
+    Op(
+        "member reveal",
+        "post",
+        "/members/{id}/",
+        "member.reveal",
+        "member",
+        "member.view",
+        data={"field": "mobile", "reason": "联系本人"},
+        state=_member_state,
+    ),
+    Op("member create form", "get", "/members/new", "member.create"),
     Op("settings", "get", "/settings/policies", "policy.view"),
 ]
 
@@ -444,6 +522,59 @@ API_OPS = [
         state=_policy_state,
     ),
     Op("api audit entries", "get", "/api/v1/audit/entries", "audit.view", api=True),
+    Op("api member list", "get", "/api/v1/members", "member.view", api=True, hides="李四"),
+    Op("api member get", "get", "/api/v1/members/{id}", "member.view", "member", "member.view", api=True),
+    Op(
+        "api member create",
+        "post",
+        "/api/v1/members",
+        "member.create",
+        "org",
+        "org.view",
+        api=True,
+        ok=(201,),
+        data={
+            "org_id": "@org:side",
+            "name": "王五",
+            "id_number": "110105199505052345",
+            "political_status": "probationary",
+            "join_date": "2024-07-01",
+        },
+        state=_member_state,
+    ),
+    Op(
+        "api member update",
+        "patch",
+        "/api/v1/members/{id}",
+        "member.change",
+        "member",
+        "member.view",
+        api=True,
+        data={"work_area": "东湖商圈"},
+        state=_member_state,
+    ),
+    Op(
+        "api member status",
+        "post",
+        "/api/v1/members/{id}/status",
+        "member.status",
+        "member",
+        "member.view",
+        api=True,
+        data={"status": "stopped", "reason": "失联"},
+        state=_member_state,
+    ),
+    Op(
+        "api member reveal",
+        "post",
+        "/api/v1/members/{id}/reveal",
+        "member.reveal",
+        "member",
+        "member.view",
+        api=True,
+        data={"field": "id_number", "reason": "核对身份"},
+        state=_member_state,
+    ),
 ]
 
 

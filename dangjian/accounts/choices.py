@@ -27,3 +27,6 @@ class TokenScope(models.TextChoices):
     SETTINGS_READ = "settings:read", _("Read settings")
     SETTINGS_WRITE = "settings:write", _("Change settings")
     AUDIT_READ = "audit:read", _("Read the audit trail")
+    MEMBERS_READ = "members:read", _("Read party members (masked)")
+    MEMBERS_WRITE = "members:write", _("Register and change party members")
+    MEMBERS_REVEAL = "members:reveal", _("See full ID card and mobile numbers")

@@ -98,7 +98,7 @@ _SECRETARIES = [
 def seed(today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     rng = random.Random(20261123)
-    counts = {"orgs": 0, "orgs_created": 0, "entities_created": 0, "accounts_created": 0}
+    counts = {"orgs": 0, "orgs_created": 0, "entities_created": 0, "accounts_created": 0, "members_created": 0}
     _create_tree(data.ROOT, None, today, rng, counts)
     orgs = {o.code: o for o in PartyOrganisation.objects.filter(code__startswith="YX-")}
 
@@ -153,4 +153,95 @@ def seed(today: dt.date | None = None) -> dict:
             account_services.totp_secret_store(user, demo_totp_secret(username))
             user.totp_confirmed_at = timezone.now()
             user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    counts["members_created"] = _seed_members(orgs, entities, today)
     return counts
+
+
+# Employment forms by the kind of organisation a member belongs to (weights).
+_FORMS_BY_CATEGORY = {
+    "new_employment": [
+        ("rider", 45),
+        ("courier", 30),
+        ("ride_hailing_driver", 10),
+        ("truck_driver", 8),
+        ("live_streamer", 4),
+        ("platform_staff", 3),
+    ],
+    "new_economic": [("platform_staff", 70), ("other", 25), ("live_streamer", 5)],
+    "new_social": [("association_staff", 85), ("other", 15)],
+    "comprehensive": [("other", 100)],
+}
+_EMPLOYERS_BY_FORM = {
+    "rider": "fx",
+    "courier": "km-kd",
+    "ride_hailing_driver": "yc-sj",
+    "truck_driver": "hy-sj",
+    "live_streamer": "zb-zb",
+}
+DEMO_MEMBERS = 800
+
+
+def demo_people():
+    """The demo members' people, reproducible (the plaintext check in tests uses the same list)."""
+    from .people import make_person
+
+    rng = random.Random(8_000_001)
+    used: set[str] = set()
+    return [make_person(rng, used) for _ in range(DEMO_MEMBERS)]
+
+
+def _seed_members(orgs: dict, entities: dict, today: dt.date) -> int:
+    from dangjian.members import services as member_services
+    from dangjian.members.models import Member
+
+    if Member.objects.filter(org__code__startswith="YX-").exists():
+        return 0
+    rng = random.Random(8_000_002)
+    branches = [o for o in orgs.values() if o.kind in ("branch", "general_branch")]
+    # Weight branches by their declared size so that big platform branches get most members.
+    weights = [max(o.member_count, 3) for o in branches]
+    created = 0
+    for person in demo_people():
+        org = rng.choices(branches, weights)[0]
+        forms, form_weights = zip(*_FORMS_BY_CATEGORY[org.category], strict=True)
+        form = rng.choices(forms, form_weights)[0]
+        employer = entities.get(_EMPLOYERS_BY_FORM.get(form, ""))
+        earliest_join = dt.date(person.birth.year + 18, person.birth.month, min(person.birth.day, 28))
+        span = max((today - earliest_join).days - 30, 1)
+        join = earliest_join + dt.timedelta(days=rng.randint(0, span))
+        probationary = (today - join).days < 365 or rng.random() < 0.06
+        if probationary:
+            join = max(join, today - dt.timedelta(days=rng.randint(30, 360)))
+        full_date = None if probationary else join + dt.timedelta(days=365 + rng.randint(0, 20))
+        if full_date and full_date > today:
+            probationary, full_date = True, None
+        member_services.member_register(
+            actor=None,
+            org=org,
+            name=person.name,
+            id_number=person.id_number,
+            mobile=person.mobile,
+            ethnicity=rng.choices(["汉族", "回族", "壮族", "满族", "土家族", "苗族"], [92, 2, 2, 1, 2, 1])[0],
+            education=rng.choices(
+                ["junior_high", "senior_high", "vocational", "junior_college", "bachelor", "master"],
+                [18, 25, 20, 17, 17, 3],
+            )[0],
+            occupation={
+                "rider": "外卖骑手",
+                "courier": "快递员",
+                "ride_hailing_driver": "网约车司机",
+                "truck_driver": "货车司机",
+                "live_streamer": "网络主播",
+            }.get(form, ""),
+            employment_form=form,
+            employer_id=employer.pk if employer else None,
+            work_area=org.name[:4]
+            if org.category != "new_employment"
+            else rng.choice(["东湖商圈", "西林片区", "南桥商圈", "数字经济产业园", "云溪大道沿线"]),
+            political_status="probationary" if probationary else "full",
+            join_date=join,
+            full_member_date=full_date,
+            is_flowing=form in ("rider", "courier", "truck_driver") and rng.random() < 0.12,
+        )
+        created += 1
+    return created

@@ -153,10 +153,18 @@ def test_rotation_reencrypts_resumably_and_retires(tree, tmp_path, monkeypatch, 
     from conftest import TEST_KEYRING
 
     crypto.write_key_file(crypto.Keyring.from_json(TEST_KEYRING.to_json()), path)
-    assert keys.count_stale() == {"accounts.User.totp_secret": 0}
-    ring = keys.add_key(crypto.Keyring.from_json(crypto.keyring().to_json()))
+    from dangjian.members.services import find_by_id_number
+    from dangjian.members.tests.factories import id_number, member
+
+    number = id_number()
+    person = member(tree.branch_a, id_number=number, mobile="13912345678")
+    assert set(keys.count_stale().values()) == {0}
+    ring = keys.add_key(crypto.Keyring.from_json(crypto.keyring().to_json()), blind_index=True)
     crypto.write_key_file(ring, path)
-    assert keys.count_stale() == {"accounts.User.totp_secret": 5}
+    assert keys.count_stale() == {"accounts.User.totp_secret": 5, "members.Member.id_number_enc": 1,
+                                  "members.Member.mobile_enc": 1}
+    # Exact search keeps working while the index still uses the old blind key.
+    assert find_by_id_number(number) == person
     # Readers keep working mid-rotation: old rows decrypt with the old key.
     assert account_services.totp_secret_of(User.objects.get(pk=users[0].pk)) == secrets_before[0]
     # An interrupted run (batch of 2, then stop) resumes where it stopped.
@@ -164,13 +172,17 @@ def test_rotation_reencrypts_resumably_and_retires(tree, tmp_path, monkeypatch, 
         call_command("rotate_keys", "--retire", verbosity=0)
     keys_before = {u.pk: User.objects.get(pk=u.pk).totp_secret for u in users}
     call_command("rotate_keys", "--batch-size", "2", verbosity=0)
-    assert keys.count_stale() == {"accounts.User.totp_secret": 0}
+    assert set(keys.count_stale().values()) == {0}
+    assert find_by_id_number(number) == person
+    assert person.__class__.objects.get(pk=person.pk).id_number_bidx.startswith(f"{settings.CRYPTO_SUITE}.b2:")
     for user, secret in zip(users, secrets_before, strict=True):
         stored = User.objects.get(pk=user.pk).totp_secret
         assert stored.startswith(f"{settings.CRYPTO_SUITE}:e2:") and stored != keys_before[user.pk]
         assert account_services.totp_secret_of(User.objects.get(pk=user.pk)) == secret
     call_command("rotate_keys", "--retire", verbosity=0)
     assert list(json.loads(path.read_text())["encryption"]["keys"]) == ["e2"]
+    assert list(json.loads(path.read_text())["blind_index"]["keys"]) == ["b2"]
+    assert find_by_id_number(number) == person
 
 
 def test_reencrypt_skips_rows_already_current(tree):

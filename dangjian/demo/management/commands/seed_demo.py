@@ -23,6 +23,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo district ready: {counts['orgs']} organisations ({counts['orgs_created']} new), "
-                f"{counts['entities_created']} new host entities, {counts['accounts_created']} new accounts."
+                f"{counts['entities_created']} new host entities, {counts['members_created']} new members, "
+                f"{counts['accounts_created']} new accounts."
             )
         )

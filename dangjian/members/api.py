@@ -1,0 +1,190 @@
+"""The member registry over the JSON API (tag ``members``). Numbers are always masked here, except
+through the audited reveal endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Query, Router, Schema, Status
+
+from dangjian.core import scope
+from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
+from dangjian.orgs.choices import FieldCategory
+from dangjian.orgs.models import PartyOrganisation
+
+from . import selectors, services
+from .choices import Education, EmploymentForm, Gender, MembershipStatus, PoliticalStatus
+from .models import Member
+
+router = Router()
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    gender: Gender
+    ethnicity: str
+    birth_date: dt.date
+    id_number_masked: str
+    mobile_masked: str
+    education: str
+    occupation: str
+    employment_form: EmploymentForm
+    employer_id: int | None
+    work_area: str
+    political_status: PoliticalStatus
+    status: MembershipStatus
+    status_changed_on: dt.date | None
+    join_date: dt.date
+    full_member_date: dt.date | None
+    party_age: int | None
+    org_id: int
+    org_name: str
+    is_flowing: bool
+
+
+class MemberPage(Schema):
+    items: list[MemberOut]
+    count: int
+
+
+class MemberFields(Schema):
+    name: str | None = None
+    id_number: str | None = None
+    mobile: str | None = None
+    ethnicity: str | None = None
+    education: Education | None = None
+    occupation: str | None = None
+    employment_form: EmploymentForm | None = None
+    employer_id: int | None = None
+    work_area: str | None = None
+    political_status: PoliticalStatus | None = None
+    join_date: dt.date | None = None
+    full_member_date: dt.date | None = None
+    is_flowing: bool | None = None
+    org_id: int | None = None
+
+
+class MemberCreateIn(MemberFields):
+    name: str
+    id_number: str
+    political_status: PoliticalStatus
+    join_date: dt.date
+    org_id: int
+
+
+class StatusIn(Schema):
+    status: MembershipStatus
+    on: dt.date | None = None
+    reason: str
+
+
+class RevealIn(Schema):
+    field: str
+    reason: str
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+class MemberFilters(Schema):
+    q: str = ""
+    status: MembershipStatus | None = None
+    employment_form: EmploymentForm | None = None
+    category: FieldCategory | None = None
+    political_status: PoliticalStatus | None = None
+    flowing: bool | None = None
+    under_id: int | None = None
+
+
+def _out(member: Member) -> dict:
+    data = {name: getattr(member, name) for name in MemberOut.model_fields if hasattr(member, name)}
+    data["party_age"] = member.party_age()
+    data["org_name"] = member.org.name
+    return data
+
+
+def _visible(request, member_id: int) -> Member:
+    member = selectors.member_list(request.user).filter(pk=member_id).first()
+    if member is None:
+        scope.get_in_scope(request.user, "member.view", Member, pk=member_id)  # raises NotFoundError
+    return member
+
+
+def _data(request, payload: Schema) -> dict:
+    data = payload.model_dump(exclude_unset=True)
+    org_id = data.pop("org_id", None)
+    if org_id is not None:
+        data["org"] = scope.get_in_scope(request.user, "org.view", PartyOrganisation, pk=org_id)
+    for key in ("education",):
+        if key in data and data[key] is None:
+            data[key] = ""
+    return data
+
+
+@router.get("", response={200: MemberPage, **ERROR_RESPONSES}, summary="List party members (masked)")
+def list_members(request, filters: Query[MemberFilters], page: Query[PageParams]):
+    scope.require_action(request.user, "member.view")
+    under = (
+        scope.get_in_scope(request.user, "member.view", PartyOrganisation, pk=filters.under_id)
+        if filters.under_id
+        else None
+    )
+    flowing = "" if filters.flowing is None else ("1" if filters.flowing else "0")
+    members = selectors.member_list(
+        request.user,
+        q=filters.q,
+        status=filters.status or "",
+        employment_form=filters.employment_form or "",
+        category=filters.category or "",
+        political_status=filters.political_status or "",
+        flowing=flowing,
+        under=under,
+    )
+    items, count = paginate(members, page)
+    return {"items": [_out(m) for m in items], "count": count}
+
+
+@router.get("/{int:member_id}", response={200: MemberOut, **ERROR_RESPONSES}, summary="Get a party member")
+def get_member(request, member_id: int):
+    return _out(_visible(request, member_id))
+
+
+@router.post("", response={201: MemberOut, **ERROR_RESPONSES}, summary="Register a party member")
+def create_member(request, payload: MemberCreateIn):
+    member = services.member_register(actor=request.user, **_data(request, payload))
+    return Status(201, _out(_visible(request, member.pk)))
+
+
+@router.patch("/{int:member_id}", response={200: MemberOut, **ERROR_RESPONSES}, summary="Update a party member")
+def update_member(request, member_id: int, payload: MemberFields):
+    services.member_update(actor=request.user, member=_visible(request, member_id), **_data(request, payload))
+    return _out(_visible(request, member_id))
+
+
+@router.post(
+    "/{int:member_id}/status", response={200: MemberOut, **ERROR_RESPONSES}, summary="Record a membership status change"
+)
+def change_status(request, member_id: int, payload: StatusIn):
+    services.member_change_status(
+        actor=request.user,
+        member=_visible(request, member_id),
+        status=payload.status,
+        on=payload.on,
+        reason=payload.reason,
+    )
+    return _out(_visible(request, member_id))
+
+
+@router.post(
+    "/{int:member_id}/reveal",
+    response={200: RevealOut, **ERROR_RESPONSES},
+    summary="See a full ID card or mobile number (audited, with a reason)",
+)
+def reveal(request, member_id: int, payload: RevealIn):
+    value = services.member_reveal(
+        actor=request.user, member=_visible(request, member_id), field=payload.field, reason=payload.reason
+    )
+    return {"field": payload.field, "value": value}

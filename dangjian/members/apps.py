@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembersConfig(AppConfig):
+    name = "dangjian.members"
+    label = "members"
+    verbose_name = _("Members")
+
+    def ready(self) -> None:
+        from dangjian.accounts.choices import Role as R
+        from dangjian.accounts.choices import TokenScope as T
+        from dangjian.core import crypto, navigation, policy, scope
+        from dangjian.core.validators import normalise_id_number, normalise_mobile
+
+        from .models import ID_CONTEXT, MOBILE_CONTEXT, Member
+
+        scope.register_scoped_model(Member, "org__path")
+        managers = [R.ORG_ADMIN, R.SECRETARY]
+        scope.register_action(
+            "member.view", T.MEMBERS_READ, _("View party members"), [R.ORG_ADMIN, R.SECRETARY, R.COMMITTEE_MEMBER]
+        )
+        scope.register_action("member.create", T.MEMBERS_WRITE, _("Register party members"), managers)
+        scope.register_action("member.change", T.MEMBERS_WRITE, _("Edit party members"), managers)
+        scope.register_action("member.status", T.MEMBERS_WRITE, _("Record membership status changes"), managers)
+        scope.register_action("member.reveal", T.MEMBERS_REVEAL, _("See full ID card and mobile numbers"), managers)
+        crypto.register_encrypted_column(Member, "id_number_enc", ID_CONTEXT, "id_number_bidx", normalise_id_number)
+        crypto.register_encrypted_column(Member, "mobile_enc", MOBILE_CONTEXT, "mobile_bidx", normalise_mobile)
+        policy.register("members.min_age", 18, _("Minimum age when joining the Party"), minimum=18, maximum=30)
+        navigation.register(_("Party members"), "members:list", "person-vcard", "member.view", order=15)

@@ -1,0 +1,96 @@
+"""Page forms for members. Shape only; rules live in members.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core import scope
+from dangjian.core.forms import DateInput
+from dangjian.core.validators import normalise_id_number, normalise_mobile, parse_id_number, validate_mobile
+from dangjian.orgs.forms import OrgChoiceField
+from dangjian.orgs.models import HostEntity
+
+from .choices import ETHNICITIES, Education, EmploymentForm, MembershipStatus, PoliticalStatus
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    id_number = forms.CharField(
+        label=_("ID card number"), max_length=24, help_text=_("18 characters; birth date and gender are read from it.")
+    )
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
+    ethnicity = forms.ChoiceField(label=_("Ethnicity"), choices=[(e, e) for e in ETHNICITIES], initial="汉族")
+    education = forms.ChoiceField(label=_("Education"), choices=[("", "—"), *Education.choices], required=False)
+    occupation = forms.CharField(label=_("Occupation"), max_length=50, required=False)
+    employment_form = forms.ChoiceField(label=_("Employment form"), choices=EmploymentForm.choices)
+    work_area = forms.CharField(
+        label=_("Work area"),
+        max_length=100,
+        required=False,
+        help_text=_("Where the member mostly works, e.g. a street or a business district."),
+    )
+    political_status = forms.ChoiceField(label=_("Political status"), choices=PoliticalStatus.choices)
+    join_date = forms.DateField(label=_("Join date"), widget=DateInput())
+    full_member_date = forms.DateField(label=_("Full-membership date"), required=False, widget=DateInput())
+    is_flowing = forms.BooleanField(label=_("Flowing member"), required=False)
+
+    def __init__(self, *args, user, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"] = OrgChoiceField(user, "member.create", label=_("Organisation"))
+        self.fields["employer"] = forms.ModelChoiceField(
+            label=_("Platform / employer"),
+            required=False,
+            queryset=scope.restrict(user, "entity.view", model=HostEntity).order_by("name"),
+        )
+        if editing:
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _("Leave empty to keep the number on file.")
+
+    def clean_id_number(self):
+        value = normalise_id_number(self.cleaned_data.get("id_number") or "")
+        if value:
+            parse_id_number(value)
+        return value
+
+    def clean_mobile(self):
+        value = normalise_mobile(self.cleaned_data.get("mobile") or "")
+        if value:
+            validate_mobile(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("political_status") == PoliticalStatus.FULL and not data.get("full_member_date"):
+            self.add_error("full_member_date", _("Enter the date of becoming a full member."))
+        return data
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        employer = data.pop("employer", None)
+        data["employer_id"] = employer.pk if employer else None
+        if not data.get("id_number"):
+            data.pop("id_number", None)
+        return data
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=MembershipStatus.choices)
+    on = forms.DateField(label=_("Date of the decision"), required=False, widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason or meeting decision"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(
+        choices=[("id_number", _("ID card number")), ("mobile", _("Mobile number"))], widget=forms.HiddenInput
+    )
+    reason = forms.CharField(label=_("Why do you need the full value?"), max_length=200)
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 2:
+            raise ValidationError(_("State why you need to see the full value."))
+        return reason

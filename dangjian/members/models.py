@@ -1,0 +1,100 @@
+"""The member registry. ID numbers and mobiles are stored only encrypted, with keyed blind indexes."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Education, EmploymentForm, Gender, MembershipStatus, PoliticalStatus
+
+ID_CONTEXT = "members.member.id_number"
+MOBILE_CONTEXT = "members.member.mobile"
+
+
+class Member(models.Model):
+    """A party member (党员). Personal identifiers live only in ``*_enc`` (ciphertext) and ``*_bidx``
+    (blind index for exact search); read them through ``members.services``, which audits reveals."""
+
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=10, default="汉族")
+    birth_date = models.DateField(_("birth date"))
+    id_number_enc = models.TextField(_("ID card number (encrypted)"))
+    id_number_bidx = models.CharField(_("ID card number index"), max_length=100, unique=True)
+    id_number_masked = models.CharField(_("ID card number"), max_length=18)
+    mobile_enc = models.TextField(_("mobile number (encrypted)"), blank=True, default="")
+    mobile_bidx = models.CharField(_("mobile number index"), max_length=100, blank=True, default="", db_index=True)
+    mobile_masked = models.CharField(_("mobile number"), max_length=11, blank=True, default="")
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True, default="")
+    occupation = models.CharField(_("occupation"), max_length=50, blank=True, default="")
+    employment_form = models.CharField(
+        _("employment form"), max_length=24, choices=EmploymentForm.choices, default=EmploymentForm.OTHER
+    )
+    employer = models.ForeignKey(
+        "orgs.HostEntity",
+        verbose_name=_("platform / employer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    work_area = models.CharField(_("work area"), max_length=100, blank=True, default="")
+    political_status = models.CharField(_("political status"), max_length=16, choices=PoliticalStatus.choices)
+    status = models.CharField(
+        _("membership status"),
+        max_length=16,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.NORMAL,
+        db_index=True,
+    )
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True)
+    join_date = models.DateField(_("join date"))
+    full_member_date = models.DateField(_("full-membership date"), null=True, blank=True)
+    org = models.ForeignKey(
+        "orgs.PartyOrganisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="members"
+    )
+    is_flowing = models.BooleanField(_("flowing member"), default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["org", "name"], name="member_org_name_idx"),
+            models.Index(fields=["employment_form"], name="member_employment_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(political_status="probationary", full_member_date__isnull=True)
+                | models.Q(political_status="full", full_member_date__isnull=False),
+                name="member_full_date_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(full_member_date__isnull=True)
+                | models.Q(full_member_date__gte=models.F("join_date")),
+                name="member_full_after_join",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def party_age(self, today=None) -> int | None:
+        """Whole years since becoming a full member (党龄); None for probationary members."""
+        if self.full_member_date is None:
+            return None
+        today = today or timezone.localdate()
+        years = today.year - self.full_member_date.year
+        if (today.month, today.day) < (self.full_member_date.month, self.full_member_date.day):
+            years -= 1
+        return max(years, 0)

@@ -1,0 +1,140 @@
+"""Pages: member list with filters and search, detail with audited reveal, create, edit, status."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from dangjian.core import scope
+from dangjian.core.forms import page_of, run_service
+from dangjian.orgs.choices import FieldCategory
+from dangjian.orgs.models import PartyOrganisation
+
+from . import selectors, services
+from .choices import STATUS_TRANSITIONS, EmploymentForm, MembershipStatus, PoliticalStatus
+from .forms import MemberForm, RevealForm, StatusForm
+from .models import Member
+
+FILTERS = ("q", "status", "employment_form", "category", "flowing", "political_status", "under")
+
+
+def _member(request, pk) -> Member:
+    member = selectors.member_list(request.user).filter(pk=pk).first()
+    if member is None:
+        scope.get_in_scope(request.user, "member.view", Member, pk=pk)  # raises NotFoundError
+    return member
+
+
+@login_required
+def member_list(request):
+    scope.require_action(request.user, "member.view")
+    params = {key: request.GET.get(key, "").strip() for key in FILTERS}
+    under = None
+    if params["under"].isdigit():
+        under = scope.get_in_scope(request.user, "member.view", PartyOrganisation, pk=params["under"])
+    members = selectors.member_list(
+        request.user,
+        q=params["q"],
+        status=params["status"] if params["status"] in MembershipStatus.values else "",
+        employment_form=params["employment_form"] if params["employment_form"] in EmploymentForm.values else "",
+        category=params["category"] if params["category"] in FieldCategory.values else "",
+        flowing=params["flowing"],
+        political_status=params["political_status"] if params["political_status"] in PoliticalStatus.values else "",
+        under=under,
+    )
+    return render(
+        request,
+        "members/list.html",
+        {
+            "page": page_of(request, members),
+            "params": params,
+            "under": under,
+            "query": urlencode({k: v for k, v in params.items() if v}),
+            "statuses": MembershipStatus,
+            "forms": EmploymentForm,
+            "political": PoliticalStatus,
+            "categories": [c for c in FieldCategory if c != FieldCategory.COMPREHENSIVE],
+            "can_create": scope.has_action(request.user, "member.create"),
+        },
+    )
+
+
+@login_required
+def member_detail(request, pk):
+    member = _member(request, pk)
+    revealed = None
+    reveal_form = RevealForm(request.POST or None)
+    if request.method == "POST":
+        scope.require(request.user, "member.reveal", member)
+    if request.method == "POST" and reveal_form.is_valid():
+        value = run_service(
+            reveal_form, lambda: services.member_reveal(actor=request.user, member=member, **reveal_form.cleaned_data)
+        )
+        if value is not None:
+            revealed = {"field": reveal_form.cleaned_data["field"], "value": value}
+    return render(
+        request,
+        "members/detail.html",
+        {
+            "member": member,
+            "revealed": revealed,
+            "reveal_form": reveal_form,
+            "can_change": scope.can(request.user, "member.change", member),
+            "can_status": scope.can(request.user, "member.status", member)
+            and bool(STATUS_TRANSITIONS[MembershipStatus(member.status)]),
+            "can_reveal": scope.can(request.user, "member.reveal", member),
+        },
+    )
+
+
+@login_required
+def member_create(request):
+    scope.require_action(request.user, "member.create")
+    initial = {"org": request.GET["org"]} if request.GET.get("org", "").isdigit() else {}
+    form = MemberForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        member = run_service(form, lambda: services.member_register(actor=request.user, **data))
+        if member is not None:
+            messages.success(request, _("%(name)s was registered.") % {"name": member.name})
+            return redirect("members:detail", pk=member.pk)
+    return render(request, "members/form.html", {"form": form, "title": _("Register a party member")})
+
+
+@login_required
+def member_edit(request, pk):
+    member = _member(request, pk)
+    scope.require(request.user, "member.change", member)
+    initial = {name: getattr(member, name) for name in MemberForm.base_fields if hasattr(member, name)}
+    initial.update(org=member.org_id, employer=member.employer_id, id_number="", mobile="")
+    form = MemberForm(request.POST or None, user=request.user, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        if not data.get("mobile"):
+            data.pop("mobile", None)  # an empty box keeps the number on file
+        updated = run_service(form, lambda: services.member_update(actor=request.user, member=member, **data))
+        if updated is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect("members:detail", pk=member.pk)
+    return render(request, "members/form.html", {"form": form, "member": member, "title": _("Edit party member")})
+
+
+@login_required
+def member_status(request, pk):
+    member = _member(request, pk)
+    scope.require(request.user, "member.status", member)
+    allowed = STATUS_TRANSITIONS[MembershipStatus(member.status)]
+    form = StatusForm(request.POST or None)
+    form.fields["status"].choices = [(s.value, s.label) for s in MembershipStatus if s in allowed]
+    if request.method == "POST" and form.is_valid():
+        done = run_service(
+            form, lambda: services.member_change_status(actor=request.user, member=member, **form.cleaned_data)
+        )
+        if done is not None:
+            messages.success(request, _("The status change was recorded."))
+            return redirect("members:detail", pk=member.pk)
+    return render(request, "members/status.html", {"form": form, "member": member})
