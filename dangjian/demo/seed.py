@@ -154,7 +154,40 @@ def seed(today: dt.date | None = None) -> dict:
             user.totp_confirmed_at = timezone.now()
             user.save(update_fields=["totp_secret", "totp_confirmed_at"])
     counts["members_created"] = _seed_members(orgs, entities, today)
+    _link_demo_member(orgs)
     return counts
+
+
+def _link_demo_member(orgs: dict) -> None:
+    """The demo "member" account belongs to a member record of the platform branch, with consents."""
+    from dangjian.members import privacy
+    from dangjian.members import services as member_services
+    from dangjian.members.models import Member
+
+    user = User.objects.filter(username="member").first()
+    if user is None or Member.objects.filter(user=user).exists():
+        return
+    member = member_services.member_register(
+        actor=None,
+        org=orgs["YX-KDWL-FX"],
+        name="马小军",
+        id_number="330106199203152516",
+        mobile="13900000005",
+        employment_form="rider",
+        occupation="外卖骑手",
+        work_area="东湖商圈",
+        political_status="full",
+        join_date=dt.date(2016, 6, 20),
+        full_member_date=dt.date(2017, 6, 25),
+    )
+    member_services.member_link_account(actor=None, member=member, user=user)
+    privacy.consent_record(
+        actor=user,
+        member=member,
+        purpose="membership",
+        channel="demo",
+        scope_text="身份证号、手机号和党员身份，加密保存、脱敏显示",
+    )
 
 
 # Employment forms by the kind of organisation a member belongs to (weights).

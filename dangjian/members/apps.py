@@ -27,4 +27,11 @@ class MembersConfig(AppConfig):
         crypto.register_encrypted_column(Member, "id_number_enc", ID_CONTEXT, "id_number_bidx", normalise_id_number)
         crypto.register_encrypted_column(Member, "mobile_enc", MOBILE_CONTEXT, "mobile_bidx", normalise_mobile)
         policy.register("members.min_age", 18, _("Minimum age when joining the Party"), minimum=18, maximum=30)
+        policy.register(
+            "members.retention_years",
+            5,
+            _("Years after removal or resignation before personal data is destroyed"),
+            minimum=1,
+            maximum=30,
+        )
         navigation.register(_("Party members"), "members:list", "person-vcard", "member.view", order=15)

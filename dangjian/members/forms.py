@@ -13,6 +13,7 @@ from dangjian.orgs.forms import OrgChoiceField
 from dangjian.orgs.models import HostEntity
 
 from .choices import ETHNICITIES, Education, EmploymentForm, MembershipStatus, PoliticalStatus
+from .models import ConsentPurpose
 
 
 class MemberForm(forms.Form):
@@ -94,3 +95,12 @@ class RevealForm(forms.Form):
         if len(reason) < 2:
             raise ValidationError(_("State why you need to see the full value."))
         return reason
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    scope_text = forms.CharField(
+        label=_("What is processed"),
+        max_length=300,
+        initial=_("ID card number, mobile number and party membership, kept encrypted and shown masked"),
+    )

@@ -62,6 +62,7 @@ class Member(models.Model):
         on_delete=models.SET_NULL,
         related_name="member",
     )
+    personal_data_destroyed_at = models.DateTimeField(_("personal data destroyed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -98,3 +99,58 @@ class Member(models.Model):
         if (today.month, today.day) < (self.full_member_date.month, self.full_member_date.day):
             years -= 1
         return max(years, 0)
+
+
+class ConsentPurpose(models.TextChoices):
+    MEMBERSHIP = "membership", _("Managing my party membership (ID card number, mobile, party status)")
+    FLOWING_LOCATION = "flowing_location", _("Locating me as a flowing member (work area and place)")
+    SERVICES = "services", _("Contacting me about services and activities")
+
+
+class Consent(models.Model):
+    """Separate consent (单独同意, PIPL art. 29) to process sensitive personal information for one
+    purpose. Withdrawal keeps the row: the history of consent is evidence too."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
+    scope_text = models.CharField(_("what is processed"), max_length=300)
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    channel = models.CharField(_("how it was given"), max_length=100, blank=True, default="")
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "purpose"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="consent_one_active_per_purpose",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_purpose_display()}"
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class DestructionRecord(models.Model):
+    """Evidence that a member's personal fields were destroyed after the retention period."""
+
+    member_id_ref = models.BigIntegerField(_("member id"), db_index=True)
+    org_path = models.CharField(_("organisation path"), max_length=255)
+    fields = models.JSONField(_("fields destroyed"))
+    basis = models.CharField(_("basis"), max_length=200)
+    destroyed_at = models.DateTimeField(_("destroyed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("destruction record")
+        verbose_name_plural = _("destruction records")
+        ordering = ["-destroyed_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.member_id_ref} {self.destroyed_at:%Y-%m-%d}"

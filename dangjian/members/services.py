@@ -292,3 +292,21 @@ def member_reveal(*, actor, member: Member, field: str, reason: str) -> str:
         changes={"field": [None, field], "reason": [None, reason[:200]]},
     )
     return value
+
+
+@transaction.atomic
+def member_link_account(*, actor, member: Member, user) -> Member:
+    """Link a login account to the member record, so the member can see their own record."""
+    scope.require(actor, "member.change", member)
+    if Member.objects.filter(user=user).exclude(pk=member.pk).exists():
+        raise ConflictError(_("This account is already linked to another member."), field="user")
+    member.user = user
+    member.save(update_fields=["user", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="member.link_account",
+        obj=member,
+        org_path=member.org.path,
+        changes={"user": [None, user.username]},
+    )
+    return member

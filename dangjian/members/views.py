@@ -8,16 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from dangjian.core import scope
+from dangjian.core.errors import NotFoundError
 from dangjian.core.forms import page_of, run_service
 from dangjian.orgs.choices import FieldCategory
 from dangjian.orgs.models import PartyOrganisation
 
-from . import selectors, services
+from . import privacy, selectors, services
 from .choices import STATUS_TRANSITIONS, EmploymentForm, MembershipStatus, PoliticalStatus
-from .forms import MemberForm, RevealForm, StatusForm
-from .models import Member
+from .forms import ConsentForm, MemberForm, RevealForm, StatusForm
+from .models import Consent, Member
 
 FILTERS = ("q", "status", "employment_form", "category", "flowing", "political_status", "under")
 
@@ -138,3 +140,58 @@ def member_status(request, pk):
             messages.success(request, _("The status change was recorded."))
             return redirect("members:detail", pk=member.pk)
     return render(request, "members/status.html", {"form": form, "member": member})
+
+
+@login_required
+def my_record(request):
+    """A member's own record and consents (members need no management role to see themselves)."""
+    member = Member.objects.select_related("org", "employer").filter(user=request.user).first()
+    form = ConsentForm(request.POST or None)
+    if member is not None and request.method == "POST" and form.is_valid():
+        done = run_service(
+            form,
+            lambda: privacy.consent_record(
+                actor=request.user, member=member, channel=_("Given online by the member"), **form.cleaned_data
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Your consent was recorded. You can withdraw it at any time."))
+            return redirect("members:me")
+    return render(
+        request,
+        "members/me.html",
+        {"member": member, "form": form, "consents": list(member.consents.all()) if member else []},
+    )
+
+
+@login_required
+@require_POST
+def consent_add(request, pk):
+    member = _member(request, pk)
+    scope.require(request.user, "member.change", member)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = run_service(
+            form,
+            lambda: privacy.consent_record(
+                actor=request.user, member=member, channel=_("Recorded by the branch on paper"), **form.cleaned_data
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Consent recorded."))
+            return redirect("members:detail", pk=member.pk)
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+    return redirect("members:detail", pk=member.pk)
+
+
+@login_required
+@require_POST
+def consent_withdraw(request, pk):
+    consent = Consent.objects.select_related("member__org").filter(pk=pk).first()
+    own = consent is not None and consent.member.user_id == request.user.pk
+    if consent is None or not (own or scope.can(request.user, "member.view", consent.member)):
+        raise NotFoundError(_("Not found, or outside the organisations you manage."))
+    privacy.consent_withdraw(actor=request.user, consent=consent)
+    messages.success(request, _("The consent was withdrawn."))
+    return redirect("members:me" if own else "members:detail", **({} if own else {"pk": consent.member_id}))

@@ -161,8 +161,11 @@ def test_rotation_reencrypts_resumably_and_retires(tree, tmp_path, monkeypatch, 
     assert set(keys.count_stale().values()) == {0}
     ring = keys.add_key(crypto.Keyring.from_json(crypto.keyring().to_json()), blind_index=True)
     crypto.write_key_file(ring, path)
-    assert keys.count_stale() == {"accounts.User.totp_secret": 5, "members.Member.id_number_enc": 1,
-                                  "members.Member.mobile_enc": 1}
+    assert keys.count_stale() == {
+        "accounts.User.totp_secret": 5,
+        "members.Member.id_number_enc": 1,
+        "members.Member.mobile_enc": 1,
+    }
     # Exact search keeps working while the index still uses the old blind key.
     assert find_by_id_number(number) == person
     # Readers keep working mid-rotation: old rows decrypt with the old key.
