@@ -85,6 +85,8 @@ def member_detail(request, pk):
             "member": member,
             "revealed": revealed,
             "reveal_form": reveal_form,
+            "consents": list(member.consents.all()),
+            "consent_form": ConsentForm(),
             "can_change": scope.can(request.user, "member.change", member),
             "can_status": scope.can(request.user, "member.status", member)
             and bool(STATUS_TRANSITIONS[MembershipStatus(member.status)]),

@@ -186,3 +186,18 @@ def test_member_list_query_budget(tree, secretary, login_as, django_assert_num_q
         assert client.get("/members/").status_code == 200
     with django_assert_num_queries(8):
         assert client.get("/api/v1/members").status_code == 200
+
+
+@pytest.mark.parametrize("consents", [0, 3])
+def test_member_detail_query_budget(tree, secretary, login_as, django_assert_num_queries, consents):
+    from dangjian.members import privacy
+
+    m = member(tree.branch_a, "张伟")
+    for purpose in ["membership", "flowing_location", "services"][:consents]:
+        privacy.consent_record(actor=None, member=m, purpose=purpose, scope_text="x")
+    client = login_as(secretary)
+    with django_assert_num_queries(8):
+        page = client.get(f"/members/{m.pk}/")
+    assert page.status_code == 200 and len(page.context["consents"]) == consents
+    with django_assert_num_queries(7):
+        assert client.get(f"/api/v1/members/{m.pk}").status_code == 200
