@@ -124,6 +124,12 @@ def _member(org, name, first17):
     )
 
 
+def _consent_state(w):
+    from dangjian.members.models import Consent
+
+    return sorted(Consent.objects.values_list("member_id", "purpose", "withdrawn_at"))
+
+
 def _member_state(w):
     return list(Member.objects.order_by("pk").values_list("pk", "name", "status", "org_id", "mobile_masked"))
 
@@ -375,6 +381,17 @@ PAGE_OPS = [
         state=_member_state,
     ),
     Op("member create form", "get", "/members/new", "member.create"),
+    Op(
+        "member consent add",
+        "post",
+        "/members/{id}/consents",
+        "member.change",
+        "member",
+        "member.view",
+        data={"purpose": "services", "scope_text": "纸质同意书"},
+        ok=(302,),
+        state=_consent_state,
+    ),
     Op("settings", "get", "/settings/policies", "policy.view"),
 ]
 
