@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema, Status
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from dangjian.core import scope
 from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
+from dangjian.core.validators import parse_id_number, validate_mobile
 from dangjian.orgs.choices import FieldCategory
 from dangjian.orgs.models import PartyOrganisation
 
@@ -63,6 +67,27 @@ class MemberFields(Schema):
     full_member_date: dt.date | None = None
     is_flowing: bool | None = None
     org_id: int | None = None
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number_shape(cls, value: str | None) -> str | None:
+        """A malformed ID number is a payload error (422 on ``id_number``), like a bad enum value."""
+        if value is not None:
+            try:
+                parse_id_number(value)
+            except ValidationError as exc:
+                raise PydanticCustomError("id_number", exc.messages[0]) from None
+        return value
+
+    @field_validator("mobile")
+    @classmethod
+    def _mobile_shape(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                validate_mobile(value)
+            except ValidationError as exc:
+                raise PydanticCustomError("mobile", exc.messages[0]) from None
+        return value
 
 
 class MemberCreateIn(MemberFields):

@@ -51,7 +51,21 @@ def test_api_create_with_errors_then_success(tree, secretary, login_as):
         },
         content_type="application/json",
     )
-    assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"id_number"}
+    assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"id_number"}
+    assert bad.json()["error"]["fields"]["id_number"] == ["身份证号应为18位，当前输入为3位。"]
+    bad_mobile = client.post(
+        "/api/v1/members",
+        data={
+            "org_id": tree.branch_a.pk,
+            "name": "赵磊",
+            "id_number": id_number(),
+            "mobile": "1234",
+            "political_status": "full",
+            "join_date": "2015-07-01",
+        },
+        content_type="application/json",
+    )
+    assert bad_mobile.status_code == 422 and set(bad_mobile.json()["error"]["fields"]) == {"mobile"}
     wrong_type = client.post(
         "/api/v1/members",
         data={
