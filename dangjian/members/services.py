@@ -137,10 +137,6 @@ def _apply(actor, member: Member, data: dict) -> None:
         member.full_member_date = None
     if member.employer_id is not None and not HostEntity.objects.filter(pk=member.employer_id).exists():
         raise DomainError(_("Choose an employer from the list."), field="employer_id")
-    if actor is not None and member.employer_id is not None:
-        employer = HostEntity.objects.select_related("owner_org").get(pk=member.employer_id)
-        if not scope.can(actor, "entity.view", employer) and not scope.can(actor, "member.view", member.org):
-            raise DomainError(_("Choose an employer from the list."), field="employer_id")
 
 
 def _duplicate(number: str, exclude_pk: int | None, actor) -> ConflictError | None:
