@@ -17,7 +17,7 @@ from .models import ConsentPurpose
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     id_number = forms.CharField(
         label=_("ID card number"), max_length=24, help_text=_("18 characters; birth date and gender are read from it.")
     )
