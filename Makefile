@@ -59,6 +59,9 @@ run: setup
 	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) seed_demo --if-empty
 	@$(MANAGE) demo_logins --url http://$(HOST):$(PORT)
+	@# The audit sealer runs beside the server and stops with it.
+	@$(MANAGE) audit_seal --follow > var/audit_seal.log 2>&1 & sealer=$$!; \
+	trap 'kill $$sealer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn dangjian.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --error-logfile - --log-level warning
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Query, Router, Schema
 
-from dangjian.core import scope
+from dangjian.core import audit_chain, scope
 from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
 
 from . import selectors
@@ -28,6 +28,7 @@ class EntryOut(Schema):
     request_id: str
     client_ip: str
     digest: str
+    block_seq: int | None
 
 
 class EntryPage(Schema):
@@ -49,3 +50,28 @@ def list_entries(request, filters: Query[EntryFilters], page: Query[PageParams])
     scope.require_action(request.user, "audit.view")
     items, count = paginate(selectors.entry_list(request.user, **filters.model_dump()), page)
     return {"items": items, "count": count}
+
+
+class VerifyOut(Schema):
+    ok: bool
+    blocks: int
+    sealed_entries: int
+    unsealed_entries: int
+    problem: str
+    entry_id: int | None
+    block_seq: int | None
+
+
+@router.get("/verify", response={200: VerifyOut, **ERROR_RESPONSES}, summary="Verify the hash-chained audit trail")
+def verify(request):
+    scope.require_action(request.user, "audit.view")
+    result = audit_chain.verify_chain()
+    return {
+        "ok": result.ok,
+        "blocks": result.blocks,
+        "sealed_entries": result.sealed_entries,
+        "unsealed_entries": result.unsealed_entries,
+        "problem": result.problem,
+        "entry_id": result.entry_id,
+        "block_seq": result.block_seq,
+    }

@@ -41,3 +41,15 @@ def entry_list(
     if until:
         entries = entries.filter(created_at__lt=until)
     return entries.order_by("-id")
+
+
+def chain_status() -> dict:
+    """Cheap facts for the page banner; full verification is on demand (it reads every entry)."""
+    from dangjian.core.models import AuditBlock
+
+    last = AuditBlock.objects.order_by("-seq").first()
+    return {
+        "blocks": last.seq if last else 0,
+        "last_sealed_at": last.sealed_at if last else None,
+        "unsealed": AuditEntry.objects.filter(block_seq__isnull=True).count(),
+    }

@@ -47,12 +47,44 @@ class AuditEntry(models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     client_ip = models.CharField(_("client address"), max_length=64, blank=True)
     digest = models.CharField(_("digest"), max_length=64)
+    block_seq = models.BigIntegerField(_("sealed in block"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["block_seq", "id"], name="audit_block_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_repr}"
+
+
+class AuditBlock(models.Model):
+    """A sealed block of audit entries. Each block commits to its entries (``entries_hash``) and to
+    the previous block (``prev_hash``); see ``core.audit_chain`` for the exact constructions."""
+
+    seq = models.BigIntegerField(_("sequence"), primary_key=True)
+    entry_count = models.PositiveIntegerField(_("entries"))
+    first_entry_id = models.BigIntegerField(_("first entry"))
+    last_entry_id = models.BigIntegerField(_("last entry"))
+    entries_hash = models.CharField(_("entries hash"), max_length=64)
+    prev_hash = models.CharField(_("previous block hash"), max_length=64)
+    block_hash = models.CharField(_("block hash"), max_length=64, unique=True)
+    sealed_at = models.DateTimeField(_("sealed at"))
+
+    class Meta:
+        verbose_name = _("audit block")
+        verbose_name_plural = _("audit blocks")
+        ordering = ["seq"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_entry_id__lte=models.F("last_entry_id")), name="audit_block_first_le_last"
+            ),
+            models.CheckConstraint(condition=models.Q(entry_count__gt=0), name="audit_block_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"block {self.seq} ({self.entry_count} entries)"
