@@ -2,9 +2,9 @@
 
 import sys
 
-from bench import orgs_tree
+from bench import members_scale, orgs_tree
 
-BENCHMARKS = {"orgs_tree": orgs_tree.main}
+BENCHMARKS = {"orgs_tree": orgs_tree.main, "members_scale": members_scale.main}
 
 
 def main(argv: list[str]) -> int:
@@ -13,9 +13,10 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
         return 2
-    for name in names:
-        BENCHMARKS[name]()
-    return 0
+    skipped = [name for name in names if BENCHMARKS[name]() is False]
+    # A benchmark that cannot run here (members_scale on SQLite at full size) says why; asked for by
+    # name, that is a failure, while `python -m bench` runs what it can.
+    return 1 if skipped and argv else 0
 
 
 if __name__ == "__main__":
