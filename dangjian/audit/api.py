@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from dangjian.core import audit_chain, scope
 from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
@@ -54,12 +54,17 @@ def list_entries(request, filters: Query[EntryFilters], page: Query[PageParams])
 
 class VerifyOut(Schema):
     ok: bool
+    reason: str = Field(
+        description="empty when ok; else entry_changed, entry_missing, entry_added, entries_hash, "
+        "prev_hash, block_altered, block_missing or entry_stray"
+    )
     blocks: int
     sealed_entries: int
     unsealed_entries: int
     problem: str
     entry_id: int | None
     block_seq: int | None
+    head_hash: str
 
 
 @router.get("/verify", response={200: VerifyOut, **ERROR_RESPONSES}, summary="Verify the hash-chained audit trail")
@@ -68,10 +73,12 @@ def verify(request):
     result = audit_chain.verify_chain()
     return {
         "ok": result.ok,
+        "reason": result.reason,
         "blocks": result.blocks,
         "sealed_entries": result.sealed_entries,
         "unsealed_entries": result.unsealed_entries,
         "problem": result.problem,
         "entry_id": result.entry_id,
         "block_seq": result.block_seq,
+        "head_hash": result.head_hash,
     }

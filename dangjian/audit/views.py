@@ -63,6 +63,15 @@ class _Echo:
         return value
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP "CSV injection"):
+    the trail holds text typed by anyone, such as the user name of a failed login."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 @login_required
 def export_csv(request):
     """The filtered entries in the auditor's scope as CSV (values are stored masked already)."""
@@ -102,15 +111,15 @@ def export_csv(request):
                 [
                     e.pk,
                     e.created_at.isoformat(),
-                    e.actor_label,
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    e.object_repr,
-                    e.org_path,
+                    _cell(e.actor_label),
+                    _cell(e.action),
+                    _cell(e.object_type),
+                    _cell(e.object_id),
+                    _cell(e.object_repr),
+                    _cell(e.org_path),
                     json.dumps(e.changes, ensure_ascii=False),
-                    e.request_id,
-                    e.client_ip,
+                    _cell(e.request_id),
+                    _cell(e.client_ip),
                     e.digest,
                     e.block_seq or "",
                 ]

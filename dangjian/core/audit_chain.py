@@ -8,40 +8,77 @@ are older than a short settle delay, in id order, and seals them into the next b
 - ``block_hash  = H(f"{seq}|{entry_count}|{first_id}|{last_id}|{entries_hash}|{prev_hash}|{sealed_at UTC ISO}")``
 - ``prev_hash`` is the previous block's ``block_hash`` (64 zeros for block 1)
 
-``H`` is the suite's hash (SM3 or SHA-256). Entries join a block by ``block_seq``; an entry whose
-transaction commits late (a lower id after higher ids were sealed) is simply sealed in a later
-block, so nothing is skipped. Sealers serialise on a lock (a PostgreSQL advisory lock; SQLite's
-write lock), so two sealers never fork the chain.
+``H`` is the suite's hash (SM3 or SHA-256) when the block is sealed. Entries join a block by
+``block_seq``; an entry whose transaction commits late (a lower id after higher ids were sealed) is
+simply sealed in a later block, so nothing is skipped, and until then verification counts it as
+not yet sealed. Sealers serialise on a lock (a PostgreSQL advisory lock; SQLite's write lock), and
+``seq`` is the primary key, so two sealers never fork the chain.
+
+Verification accepts either suite's hash for each entry digest and each block (the suite is a
+setting that may be switched on a live deployment; a switch must not look like tampering). Each
+block is checked under the one hash that reproduces its ``block_hash``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import crypto
 from .audit import _canonical
 from .models import AuditBlock, AuditEntry
 
 GENESIS = "0" * 64
+# Why verification failed (VerifyResult.reason; the API's ``reason``):
+ENTRY_CHANGED = "entry_changed"  # an entry's content no longer matches its digest
+ENTRY_MISSING = "entry_missing"  # a sealed block holds fewer entries than it sealed
+ENTRY_ADDED = "entry_added"  # a sealed block holds more entries, or others, than it sealed
+ENTRIES_HASH = "entries_hash"  # same count and range, but not the sealed entries (or digests)
+PREV_HASH = "prev_hash"  # a block does not commit to the previous block
+BLOCK_ALTERED = "block_altered"  # a block's own fields no longer match its block_hash
+BLOCK_MISSING = "block_missing"  # a gap in the block sequence
+ENTRY_STRAY = "entry_stray"  # an entry claims a block that does not exist
 _ADVISORY_KEY = 0x64616E676A69616E  # "dangjian"
+_HASHES = ("sm3", "sha256")  # the hashes of the two suites
 
 
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def entries_hash(rows: list[tuple[int, str, dt.datetime]]) -> str:
-    return crypto.digest("\n".join(f"{pk}|{digest}|{_iso(created)}" for pk, digest, created in rows).encode())
+def _h(data: str, hash_name: str | None) -> str:
+    return hashlib.new(hash_name, data.encode()).hexdigest() if hash_name else crypto.digest(data.encode())
 
 
-def block_hash(seq: int, count: int, first: int, last: int, e_hash: str, prev: str, sealed_at: dt.datetime) -> str:
-    return crypto.digest(f"{seq}|{count}|{first}|{last}|{e_hash}|{prev}|{_iso(sealed_at)}".encode())
+def entries_hash(rows: list[tuple[int, str, dt.datetime]], hash_name: str | None = None) -> str:
+    """``rows`` are (id, digest, created_at) in id order; ``hash_name`` None = the current suite's."""
+    return _h("\n".join(f"{pk}|{digest}|{_iso(created)}" for pk, digest, created in rows), hash_name)
+
+
+def block_hash(
+    seq: int,
+    count: int,
+    first: int,
+    last: int,
+    e_hash: str,
+    prev: str,
+    sealed_at: dt.datetime,
+    hash_name: str | None = None,
+) -> str:
+    return _h(f"{seq}|{count}|{first}|{last}|{e_hash}|{prev}|{_iso(sealed_at)}", hash_name)
+
+
+def _hash_names() -> tuple[str, ...]:
+    current = crypto.hash_name()
+    return (current, *(name for name in _HASHES if name != current))
 
 
 def _lock() -> None:
@@ -93,9 +130,14 @@ def _seal_once(max_entries: int, settle_seconds: float | None) -> AuditBlock | N
             block_hash=block_hash(seq, len(rows), first_id, last_id, e_hash, prev, sealed_at),
             sealed_at=sealed_at,
         )
-        ids = [pk for pk, _, _ in rows]
-        for start in range(0, len(ids), 900):  # stay under SQLite's parameter limit
-            AuditEntry.objects.filter(pk__in=ids[start : start + 900], block_seq__isnull=True).update(block_seq=seq)
+        ids = [row[0] for row in rows]
+        updated = 0
+        step = (connection.features.max_query_params or len(ids) + 10) - 10  # SQLite: 999 parameters
+        for start in range(0, len(ids), step):
+            chunk = ids[start : start + step]
+            updated += AuditEntry.objects.filter(pk__in=chunk, block_seq__isnull=True).update(block_seq=seq)
+        if updated != len(ids):  # cannot happen under the lock; roll back rather than seal a lie
+            raise RuntimeError(f"block {seq}: {len(ids)} entries selected but {updated} marked sealed")
         return block
 
 
@@ -109,18 +151,27 @@ def seal_all(max_entries: int = 5000, settle_seconds: float | None = None) -> in
 
 @dataclass
 class VerifyResult:
+    """What :func:`verify_chain` found. ``problem`` is empty when ``ok``; otherwise it names the first
+    broken entry (``entry_id``) and/or block (``block_seq``) and why. ``head_hash`` is the last
+    verified block's hash: keep it outside the database (the cron log) so that a chain rebuilt from
+    scratch by someone with write access to the database cannot pass for the original."""
+
     ok: bool = True
+    reason: str = ""
     blocks: int = 0
     sealed_entries: int = 0
     unsealed_entries: int = 0
     problem: str = ""
     entry_id: int | None = None
     block_seq: int | None = None
-    details: list[str] = field(default_factory=list)
+    head_hash: str = GENESIS
 
-    def fail(self, problem: str, *, entry_id: int | None = None, block_seq: int | None = None) -> VerifyResult:
+    def fail(
+        self, reason: str, problem: str, *, entry_id: int | None = None, block_seq: int | None = None
+    ) -> VerifyResult:
         if self.ok:
-            self.ok, self.problem, self.entry_id, self.block_seq = False, problem, entry_id, block_seq
+            self.ok, self.reason, self.problem = False, reason, problem
+            self.entry_id, self.block_seq = entry_id, block_seq
         return self
 
 
@@ -142,63 +193,124 @@ _CONTENT = [
 ]
 
 
-def _entry_intact(entry: AuditEntry) -> bool:
-    return crypto.constant_time_equal(crypto.digest(_canonical(entry).encode()), entry.digest)
+def _entry_intact(entry: AuditEntry, hash_names: tuple[str, ...]) -> bool:
+    """The stored digest matches the entry's content under one of the suites' hashes."""
+    canonical = _canonical(entry)
+    return any(crypto.constant_time_equal(_h(canonical, name), entry.digest) for name in hash_names)
 
 
 def verify_chain(batch: int = 5000) -> VerifyResult:
-    """Walk every block and entry: the first problem found is reported (and verification stops)."""
+    """Walk every block and entry: the first problem found is reported (and verification stops).
+
+    Safe beside a running sealer without a long transaction: the blocks are those that existed when
+    verification began (sealed blocks never change), and an entry sealed into a newer block meanwhile
+    is checked and counted as not yet sealed."""
     result = VerifyResult()
+    names = _hash_names()
+    head = AuditBlock.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     prev = GENESIS
-    for block in AuditBlock.objects.order_by("seq").iterator(chunk_size=500):
+    for block in AuditBlock.objects.filter(seq__lte=head).order_by("seq").iterator(chunk_size=500):
         result.blocks += 1
         expected_seq = result.blocks
         if block.seq != expected_seq:
             return result.fail(
-                f"block {expected_seq} is missing (found block {block.seq} next)", block_seq=expected_seq
+                BLOCK_MISSING,
+                _("Block %(seq)s is missing (block %(found)s follows block %(before)s).")
+                % {"seq": expected_seq, "found": block.seq, "before": expected_seq - 1},
+                block_seq=expected_seq,
             )
         if block.prev_hash != prev:
-            return result.fail(f"block {block.seq} does not point to the previous block's hash", block_seq=block.seq)
+            return result.fail(
+                PREV_HASH,
+                _("Block %(seq)s does not point to the previous block's hash.") % {"seq": block.seq},
+                block_seq=block.seq,
+            )
+        fields = (block.seq, block.entry_count, block.first_entry_id, block.last_entry_id, block.entries_hash)
+        hash_name = next(
+            (n for n in names if block_hash(*fields, block.prev_hash, block.sealed_at, n) == block.block_hash), None
+        )
+        if hash_name is None:
+            return result.fail(
+                BLOCK_ALTERED,
+                _("Block %(seq)s was altered after it was sealed.") % {"seq": block.seq},
+                block_seq=block.seq,
+            )
         rows = []
         for entry in (
             AuditEntry.objects.filter(block_seq=block.seq).order_by("id").only(*_CONTENT).iterator(chunk_size=batch)
         ):
-            if not _entry_intact(entry):
+            if not _entry_intact(entry, names):
                 return result.fail(
-                    f"entry {entry.pk} was changed after it was written", entry_id=entry.pk, block_seq=block.seq
+                    ENTRY_CHANGED,
+                    _("Entry %(id)s was changed after it was written.") % {"id": entry.pk},
+                    entry_id=entry.pk,
+                    block_seq=block.seq,
                 )
             rows.append((entry.pk, entry.digest, entry.created_at))
         if len(rows) != block.entry_count or (
             rows and (rows[0][0], rows[-1][0]) != (block.first_entry_id, block.last_entry_id)
         ):
+            facts = {
+                "seq": block.seq,
+                "count": block.entry_count,
+                "first": block.first_entry_id,
+                "last": block.last_entry_id,
+                "found": len(rows),
+            }
+            if len(rows) < block.entry_count:
+                message = _(
+                    "Block %(seq)s sealed %(count)s entries (ids %(first)s–%(last)s) but holds %(found)s: "
+                    "entries were deleted or taken out of it."
+                )
+            else:
+                message = _(
+                    "Block %(seq)s sealed %(count)s entries (ids %(first)s–%(last)s) but holds %(found)s, "
+                    "from id %(found_first)s to %(found_last)s: entries were added to it."
+                )
+                facts.update(found_first=rows[0][0] if rows else "-", found_last=rows[-1][0] if rows else "-")
+            reason = ENTRY_MISSING if len(rows) < block.entry_count else ENTRY_ADDED
+            return result.fail(reason, message % facts, block_seq=block.seq)
+        if entries_hash(rows, hash_name) != block.entries_hash:
             return result.fail(
-                f"block {block.seq} should hold {block.entry_count} entries "
-                f"({block.first_entry_id}–{block.last_entry_id}) but holds {len(rows)}: "
-                "entries were deleted or added",
+                ENTRIES_HASH,
+                _("The entries of block %(seq)s no longer match its entries hash.") % {"seq": block.seq},
                 block_seq=block.seq,
             )
-        if entries_hash(rows) != block.entries_hash:
-            return result.fail(f"the entries of block {block.seq} no longer match its hash", block_seq=block.seq)
-        recomputed = block_hash(
-            block.seq,
-            block.entry_count,
-            block.first_entry_id,
-            block.last_entry_id,
-            block.entries_hash,
-            block.prev_hash,
-            block.sealed_at,
-        )
-        if recomputed != block.block_hash:
-            return result.fail(f"block {block.seq} was altered", block_seq=block.seq)
         result.sealed_entries += len(rows)
-        prev = block.block_hash
-    stray = AuditEntry.objects.filter(block_seq__gt=result.blocks).order_by("id").first()
+        prev = result.head_hash = block.block_hash
+    if result.blocks != head:  # the head block was deleted while we walked (or seq values were rewritten)
+        return result.fail(
+            BLOCK_MISSING,
+            _("Block %(seq)s is missing.") % {"seq": result.blocks + 1},
+            block_seq=result.blocks + 1,
+        )
+    # An entry pointing at no block would be neither sealed nor unsealed: never let it go uncounted.
+    # Blocks above ``head`` may have been sealed since we started; they must exist (same transaction).
+    newer = set(AuditEntry.objects.filter(block_seq__gt=head).order_by().values_list("block_seq", flat=True).distinct())
+    newer -= set(AuditBlock.objects.filter(seq__in=newer).values_list("seq", flat=True))
+    stray = (
+        AuditEntry.objects.filter(Q(block_seq__lt=1) | Q(block_seq__in=newer))
+        .order_by("id")
+        .values_list("id", "block_seq")
+        .first()
+    )
     if stray is not None:
-        return result.fail(f"entry {stray.pk} claims a block that does not exist", entry_id=stray.pk)
+        return result.fail(
+            ENTRY_STRAY,
+            _("Entry %(id)s claims block %(seq)s, which does not exist.") % {"id": stray[0], "seq": stray[1]},
+            entry_id=stray[0],
+        )
     for entry in (
-        AuditEntry.objects.filter(block_seq__isnull=True).order_by("id").only(*_CONTENT).iterator(chunk_size=batch)
+        AuditEntry.objects.filter(Q(block_seq__isnull=True) | Q(block_seq__gt=head))
+        .order_by("id")
+        .only(*_CONTENT)
+        .iterator(chunk_size=batch)
     ):
-        if not _entry_intact(entry):
-            return result.fail(f"entry {entry.pk} (not yet sealed) was changed after it was written", entry_id=entry.pk)
+        if not _entry_intact(entry, names):
+            return result.fail(
+                ENTRY_CHANGED,
+                _("Entry %(id)s (not yet sealed) was changed after it was written.") % {"id": entry.pk},
+                entry_id=entry.pk,
+            )
         result.unsealed_entries += 1
     return result
