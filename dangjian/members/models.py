@@ -71,6 +71,9 @@ class Member(models.Model):
         verbose_name_plural = _("party members")
         ordering = ["name", "id"]
         indexes = [
+            # The list order: a subtree's first page walks this index and stops after one page,
+            # instead of sorting the whole subtree (a street of ~20,000 members at province scale).
+            models.Index(fields=["name", "id"], name="member_name_id_idx"),
             models.Index(fields=["org", "name"], name="member_org_name_idx"),
             models.Index(fields=["employment_form"], name="member_employment_idx"),
         ]
