@@ -57,7 +57,8 @@ _ELDER_CHECK = """([minText, minTarget]) => {
     if (el.type === 'checkbox' || el.type === 'radio') {
       const label = el.closest('label') || (el.id && document.querySelector(`label[for="${el.id}"]`));
       const hit = label ? label.getBoundingClientRect().height : box.height;
-      if (hit < minTarget && box.height < minTarget) problems.push(`${el.type} ${el.name || el.id}: ${Math.round(hit)}px`);
+      if (hit < minTarget && box.height < minTarget)
+        problems.push(`${el.type} ${el.name || el.id}: ${Math.round(hit)}px`);
       continue;
     }
     if (box.height < minTarget) {
