@@ -9,6 +9,7 @@ from dangjian.core.api import install_error_handlers
 from dangjian.members.api import router as members_router
 from dangjian.orgs.api import router as orgs_router
 from dangjian.portal.api import router as settings_router
+from dangjian.transfers.api import router as transfers_router
 
 api = NinjaAPI(
     title="dangjian API",
@@ -29,3 +30,4 @@ api.add_router("/members", members_router, tags=["members"])
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/settings", settings_router, tags=["settings"])
 api.add_router("/audit", audit_router, tags=["audit"])
+api.add_router("/transfers", transfers_router, tags=["transfers"])
