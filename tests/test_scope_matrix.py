@@ -74,6 +74,9 @@ SPEC: dict[str, set[str]] = {
     "member.change": {"org_admin", "secretary"},
     "member.status": {"org_admin", "secretary"},
     "member.reveal": {"org_admin", "secretary"},
+    "transfer.view": {"org_admin", "secretary", "committee_member"},
+    "transfer.issue": {"org_admin", "secretary"},
+    "transfer.accept": {"org_admin", "secretary"},
 }
 
 
@@ -95,8 +98,11 @@ class World:
     member_in: Member
     member_out: Member
     actors: dict[str, User] = field(default_factory=dict)
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)  # objects of later apps, by kind
 
     def side(self, name: str, side: str):
+        if name in self.extra:
+            return self.extra[name][side]
         return {
             "org": {"in": self.orgs.branch_a, "out": self.orgs.branch_b},
             "street": {"in": self.orgs.street_a, "out": self.orgs.street_b},
@@ -164,6 +170,21 @@ def world(tree):
     )
     for role in ROLES:
         w.actors[role] = make_user(role, tree.street_a, username=f"actor_{role}")
+    from dangjian.transfers import services as transfer_services
+
+    dues = dt.date(2026, 10, 1)
+    w.extra["free_member"] = {  # members with no transfer pending, to issue one for
+        "in": _member(tree.branch_a, "赵六", "110105199303031234"),
+        "out": _member(tree.branch_b, "钱七", "110105199404041234"),
+    }
+    w.extra["transfer"] = {
+        "in": transfer_services.transfer_issue(
+            actor=None, member=w.member_in, target_org=w.dest_in, dues_paid_until=dues
+        ),
+        "out": transfer_services.transfer_issue(
+            actor=None, member=w.member_out, target_org=tree.street_b, dues_paid_until=dues
+        ),
+    }
     return w
 
 
@@ -220,6 +241,95 @@ def _user_state(w: World):
 def _policy_state(w: World):
     return sorted(PolicyValue.objects.values_list("key", "scope_path", "value"))
 
+
+def _transfer_state(w: World):
+    from dangjian.transfers.models import Transfer
+
+    return list(Transfer.objects.order_by("pk").values_list("pk", "status", "member_id", "valid_until"))
+
+
+TRANSFER_PAGE_OPS = [
+    Op("transfer list", "get", "/transfers/", "transfer.view", hides="李四"),
+    Op("transfer detail", "get", "/transfers/{id}/", "transfer.view", "transfer", "transfer.view"),
+    Op("transfer letter", "get", "/transfers/{id}/letter.pdf", "transfer.view", "transfer", "transfer.view"),
+    Op("transfer issue form", "get", "/transfers/new/{id}", "transfer.issue", "free_member", "member.view"),
+    Op(
+        "transfer issue",
+        "post",
+        "/transfers/new/{id}",
+        "transfer.issue",
+        "free_member",
+        "member.view",
+        data={"dues_paid_until": "2026-10", "target_name": "外省党支部", "target_address": "外省某路1号"},
+        ok=(302,),
+        state=_transfer_state,
+    ),
+    Op(
+        "transfer accept",
+        "post",
+        "/transfers/{id}/accept",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        ok=(302,),
+        state=_member_state,
+    ),
+    Op(
+        "transfer reject",
+        "post",
+        "/transfers/{id}/reject",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        data={"reason": "人员不符"},
+        ok=(302,),
+        state=_transfer_state,
+    ),
+]
+
+TRANSFER_API_OPS = [
+    Op("api transfer list", "get", "/api/v1/transfers", "transfer.view", api=True, hides="李四"),
+    Op("api transfer todo", "get", "/api/v1/transfers/todo", "transfer.view", api=True, hides="李四"),
+    Op("api transfer get", "get", "/api/v1/transfers/{id}", "transfer.view", "transfer", "transfer.view", api=True),
+    Op(
+        "api transfer issue",
+        "post",
+        "/api/v1/transfers",
+        "transfer.issue",
+        "free_member",
+        "member.view",
+        api=True,
+        ok=(201,),
+        data={
+            "member_id": "@free_member:side",
+            "dues_paid_until": "2026-10",
+            "target_name": "外省党支部",
+            "target_address": "外省某路1号",
+        },
+        state=_transfer_state,
+    ),
+    Op(
+        "api transfer accept",
+        "post",
+        "/api/v1/transfers/{id}/accept",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        api=True,
+        state=_member_state,
+    ),
+    Op(
+        "api transfer reject",
+        "post",
+        "/api/v1/transfers/{id}/reject",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        api=True,
+        data={"reason": "人员不符"},
+        state=_transfer_state,
+    ),
+]
 
 PAGE_OPS = [
     Op("tree page", "get", "/orgs/", "org.view"),
@@ -644,7 +754,7 @@ def _check(op: Op, world: World, role: str | None, side: str) -> str | None:
     return f"{op.name} / {role or 'anonymous'} / {side}: {problem}" if problem else None
 
 
-@pytest.mark.parametrize("op", PAGE_OPS + API_OPS, ids=lambda op: op.name)
+@pytest.mark.parametrize("op", PAGE_OPS + API_OPS + TRANSFER_PAGE_OPS + TRANSFER_API_OPS, ids=lambda op: op.name)
 def test_scope_matrix(world, op):
     failures = []
     sides = ("in", "out") if op.target else ("in",)

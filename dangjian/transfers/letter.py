@@ -130,8 +130,9 @@ def render(transfer: Transfer, verify_url: str) -> bytes:
         )
         y = _paragraph(c, _("(Valid until %(until)s)") % f, left, y - 4, text_width - 34 * mm, PLAIN)
         c.setFont(FONT, 11)
-        c.drawRightString(width - left, y - 22, _("Communist Party of China %(source)s (seal)") % f)
-        c.drawRightString(width - left, y - 40, f["issued"])
+        beside_qr = width - left - 36 * mm  # the seal and date sit left of the QR code
+        c.drawRightString(beside_qr, y - 22, _("Communist Party of China %(source)s (seal)") % f)
+        c.drawRightString(beside_qr, y - 40, f["issued"])
         _qr(c, verify_url, width - left - 30 * mm, top - 72 * mm, 30 * mm)
         c.setFont(FONT, 8)
         c.drawString(left, height - 182 * mm, _("Verify at the address in the QR code with code %(code)s") % f)
@@ -155,8 +156,8 @@ def render(transfer: Transfer, verify_url: str) -> bytes:
             text_width - 34 * mm,
         )
         c.setFont(FONT, 11)
-        c.drawRightString(width - left, y - 26, _("Receiving party organisation (seal)"))
-        c.drawRightString(width - left, y - 44, _("Date:"))
+        c.drawRightString(width - left - 36 * mm, y - 26, _("Receiving party organisation (seal)"))
+        c.drawRightString(width - left - 36 * mm, y - 44, _("Date:") + "　" * 8)
         _qr(c, verify_url, width - left - 30 * mm, top - 62 * mm, 26 * mm)
         c.showPage()
         c.save()
