@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.transfers",
+    "dangjian.development",
     "dangjian.audit",
     "dangjian.portal",
     "dangjian.demo",
