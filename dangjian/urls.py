@@ -16,6 +16,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("transfers/", include("dangjian.transfers.urls")),
+    path("development/", include("dangjian.development.urls")),
     path("api/v1/", api.urls),
 ]
 
