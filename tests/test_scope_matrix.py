@@ -77,6 +77,8 @@ SPEC: dict[str, set[str]] = {
     "transfer.view": {"org_admin", "secretary", "committee_member"},
     "transfer.issue": {"org_admin", "secretary"},
     "transfer.accept": {"org_admin", "secretary"},
+    "development.view": {"org_admin", "secretary", "committee_member"},
+    "development.manage": {"org_admin", "secretary"},
 }
 
 
@@ -185,6 +187,27 @@ def world(tree):
             actor=None, member=w.member_out, target_org=tree.street_b, dues_paid_until=dues
         ),
     }
+    from dangjian.development import services as development_services
+    from dangjian.development.models import StepDefinition
+
+    applied = dt.date.today() - dt.timedelta(days=40)
+    w.extra["applicant"] = {}
+    for side, org, name, first17 in (
+        ("in", tree.branch_a, "申请甲", "110105199606061234"),
+        ("out", tree.branch_b, "申请乙", "110105199707071234"),
+    ):
+        from dangjian.core.validators import id_check_character
+
+        person = development_services.applicant_register(
+            actor=None, org=org, name=name, id_number=first17[:17] + id_check_character(first17[:17])
+        )
+        development_services.step_record(
+            actor=None,
+            applicant=person,
+            step=StepDefinition.objects.get(template=person.template, code="application"),
+            on=applied,
+        )
+        w.extra["applicant"][side] = person
     return w
 
 
@@ -328,6 +351,84 @@ TRANSFER_API_OPS = [
         api=True,
         data={"reason": "人员不符"},
         state=_transfer_state,
+    ),
+]
+
+
+def _development_state(w: World):
+    from dangjian.development.models import Applicant, StepRecord
+
+    return (
+        list(Applicant.objects.order_by("pk").values_list("pk", "name", "stage", "org_id")),
+        list(StepRecord.objects.order_by("pk").values_list("pk", "applicant_id", "step_id", "on")),
+    )
+
+
+DEVELOPMENT_PAGE_OPS = [
+    Op("development list", "get", "/development/", "development.view", hides="申请乙"),
+    Op("development todo", "get", "/development/todo", "development.view", hides="申请乙"),
+    Op("development export", "get", "/development/export.xlsx", "development.view"),
+    Op("development detail", "get", "/development/{id}/", "development.view", "applicant", "development.view"),
+    Op("development notice", "get", "/development/{id}/notice", "development.view", "applicant", "development.view"),
+    Op("development create form", "get", "/development/new", "development.manage"),
+    Op(
+        "development record step",
+        "post",
+        "/development/{id}/record",
+        "development.manage",
+        "applicant",
+        "development.view",
+        data={"step": "talk", "on": str(dt.date.today())},
+        ok=(302,),
+        state=_development_state,
+    ),
+]
+
+DEVELOPMENT_API_OPS = [
+    Op("api development people", "get", "/api/v1/development/people", "development.view", api=True, hides="申请乙"),
+    Op("api development counts", "get", "/api/v1/development/counts", "development.view", api=True),
+    Op("api development todo", "get", "/api/v1/development/todo", "development.view", api=True, hides="申请乙"),
+    Op(
+        "api development get",
+        "get",
+        "/api/v1/development/people/{id}",
+        "development.view",
+        "applicant",
+        "development.view",
+        api=True,
+    ),
+    Op(
+        "api development notice",
+        "get",
+        "/api/v1/development/people/{id}/notice?start=2026-11-23&end=2026-11-27",
+        "development.view",
+        "applicant",
+        "development.view",
+        api=True,
+    ),
+    Op(
+        "api development register",
+        "post",
+        "/api/v1/development/people",
+        "development.manage",
+        "org",
+        "org.view",
+        api=True,
+        ok=(201,),
+        data={"org_id": "@org:side", "name": "新申请人", "id_number": "110105199808081231"},
+        state=_development_state,
+    ),
+    Op(
+        "api development record step",
+        "post",
+        "/api/v1/development/people/{id}/steps",
+        "development.manage",
+        "applicant",
+        "development.view",
+        api=True,
+        ok=(201,),
+        data={"step": "talk", "on": str(dt.date.today())},
+        state=_development_state,
     ),
 ]
 
@@ -754,7 +855,11 @@ def _check(op: Op, world: World, role: str | None, side: str) -> str | None:
     return f"{op.name} / {role or 'anonymous'} / {side}: {problem}" if problem else None
 
 
-@pytest.mark.parametrize("op", PAGE_OPS + API_OPS + TRANSFER_PAGE_OPS + TRANSFER_API_OPS, ids=lambda op: op.name)
+@pytest.mark.parametrize(
+    "op",
+    PAGE_OPS + API_OPS + TRANSFER_PAGE_OPS + TRANSFER_API_OPS + DEVELOPMENT_PAGE_OPS + DEVELOPMENT_API_OPS,
+    ids=lambda op: op.name,
+)
 def test_scope_matrix(world, op):
     failures = []
     sides = ("in", "out") if op.target else ("in",)
