@@ -33,4 +33,4 @@ class DevelopmentConfig(AppConfig):
         policy.register(
             "development.document_max_mb", 10, _("Largest development document (MB)"), minimum=1, maximum=50
         )
-        navigation.register(_("Development"), "development:list", "diagram-3", "development.view", order=17)
+        navigation.register(_("Development"), "development:list", "person-up", "development.view", order=17)
