@@ -32,7 +32,7 @@ class Timeline:
         self.steps = sorted(steps, key=lambda s: s.order)
         self.by_id = {s.pk: s for s in self.steps}
         self.records: dict[int, list] = {}
-        for record in sorted(records, key=lambda r: (r.on, r.pk or 0)):
+        for record in sorted(records, key=lambda r: (r.on, r.id or 0)):
             self.records.setdefault(record.step_id, []).append(record)
 
     def deps(self, step) -> list:

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -14,8 +13,7 @@ from openpyxl.styles import Font
 
 from dangjian.core import audit
 
-from . import engine
-from .models import StepRecord
+from . import engine, selectors
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -31,11 +29,8 @@ def pipeline_workbook(*, actor, people, filters: dict) -> bytes:
     """Everyone in ``people`` (already scoped) with their stage, last step and next deadline.
     The export is audited with its filters, like the audit trail's own export."""
     today = timezone.localdate()
-    rows = list(
-        people.prefetch_related(
-            Prefetch("records", queryset=StepRecord.objects.only("id", "applicant_id", "step_id", "on", "outcome"))
-        )
-    )
+    rows = list(people)
+    records = selectors.records_by_applicant(rows)
     steps = engine.load_steps({p.template_id for p in rows})
     book = Workbook()
     sheet = book.active
@@ -55,7 +50,7 @@ def pipeline_workbook(*, actor, people, filters: dict) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for person in rows:
-        line = engine.Timeline(person, steps.get(person.template_id, []), list(person.records.all()))
+        line = engine.Timeline(person, steps.get(person.template_id, []), records.get(person.pk, []))
         upcoming = line.due(today, 36500)
         sheet.append(
             [

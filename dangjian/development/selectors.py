@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from dangjian.core import crypto, policy, scope
@@ -63,6 +63,19 @@ def timeline(applicant: Applicant) -> engine.Timeline:
     return engine.Timeline(applicant, steps, records)
 
 
+def records_by_applicant(people) -> dict[int, list]:
+    """The step records of these people as light rows (no model instances: thousands of people)."""
+    ids = [p.pk for p in people]
+    rows: dict[int, list] = {}
+    for start in range(0, len(ids), 5000):  # stay below SQLite's parameter limit
+        chunk = ids[start : start + 5000]
+        for row in StepRecord.objects.filter(applicant_id__in=chunk).values_list(
+            "applicant_id", "step_id", "on", "outcome", "id", named=True
+        ):
+            rows.setdefault(row.applicant_id, []).append(row)
+    return rows
+
+
 @dataclass(frozen=True)
 class TodoItem:
     applicant: Applicant
@@ -90,16 +103,13 @@ def todo(user, under: PartyOrganisation | None = None, today: dt.date | None = N
     """Overdue and due-soon steps of everyone active in the user's scope, computed here on the
     server from the template rules: four queries whatever the number of people."""
     today = today or timezone.localdate()
-    people = list(
-        applicant_list(user, status=ApplicantStatus.ACTIVE, under=under).prefetch_related(
-            Prefetch("records", queryset=StepRecord.objects.only("id", "applicant_id", "step_id", "on", "outcome"))
-        )
-    )
+    people = list(applicant_list(user, status=ApplicantStatus.ACTIVE, under=under))
+    records = records_by_applicant(people)
     steps = engine.load_steps({p.template_id for p in people})
     window = _window_resolver()
     items = []
     for person in people:
-        line = engine.Timeline(person, steps.get(person.template_id, []), list(person.records.all()))
+        line = engine.Timeline(person, steps.get(person.template_id, []), records.get(person.pk, []))
         for due in line.due(today, window(person.org.path)):
             items.append(TodoItem(person, due.step, due.due, due.overdue))
     return sorted(items, key=lambda item: (item.due, item.applicant.name, item.applicant.pk))
