@@ -249,3 +249,26 @@ def test_applicant_id_number_is_encrypted(tree):
     from dangjian.core import crypto
 
     assert crypto.decrypt(row["id_number_enc"], "development.applicant.id_number") == number
+
+
+def test_demo_pipeline(tree, people):
+    from dangjian.development import selectors
+    from dangjian.development.demo import seed_pipeline
+
+    assert seed_pipeline(tree.branch_a, TODAY()) == 5
+    assert seed_pipeline(tree.branch_a, TODAY()) == 0  # idempotent
+    stages = dict(Applicant.objects.values_list("name", "stage"))
+    assert stages == {
+        "周晓东": "applicant",
+        "吴佳怡": "applicant",
+        "郑浩然": "activist",
+        "王丽娜": "candidate",
+        "陈思远": "candidate",
+    }
+    due = {(i.applicant.name, i.step.code, i.overdue) for i in selectors.todo(people.sec)}
+    assert {
+        ("周晓东", "talk", True),
+        ("吴佳怡", "talk", False),
+        ("郑浩然", "assessment", True),
+        ("陈思远", "admission_approval", True),
+    } <= due
