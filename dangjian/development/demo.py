@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+
+from django.apps import apps as django_apps
 
 from dangjian.core.validators import id_check_character
 from dangjian.members.models import Member
 
 from . import services
-from .models import Applicant, StepDefinition
+from .models import Applicant, PipelineTemplate, StepDefinition
 from .rules import add_months
 
 
@@ -30,8 +33,17 @@ def demo_applicant_numbers() -> list[str]:
     return [_number(stem) for stem in ID_STEMS.values()]
 
 
+def ensure_default_template() -> None:
+    """A database emptied by a flush (transactional tests) has lost the rows of data migrations:
+    put the default template back, from the migration itself so that there is one source."""
+    if not PipelineTemplate.objects.filter(org__isnull=True).exists():
+        migration = importlib.import_module("dangjian.development.migrations.0002_default_template")
+        migration.seed(django_apps, None)
+
+
 def seed_pipeline(org, today: dt.date) -> int:
     """Five people in ``org``'s pipeline (skipped when anyone is in the pipeline already)."""
+    ensure_default_template()
     if Applicant.objects.exists():
         return 0
     helpers = list(Member.objects.filter(org=org, political_status="full", status="normal").order_by("pk")[:2])

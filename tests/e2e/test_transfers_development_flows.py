@@ -47,15 +47,6 @@ def test_secretary_issues_an_outward_transfer_that_anyone_can_check(demo, sessio
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_secretary_starts_the_pipeline_and_sees_the_overdue_talk(demo, session_for, viewport):
-    # Transactional tests flush the database, data migrations included: seed the default template again.
-    import importlib
-
-    from django.apps import apps
-
-    from dangjian.development.models import PipelineTemplate
-
-    if not PipelineTemplate.objects.filter(org__isnull=True).exists():
-        importlib.import_module("dangjian.development.migrations.0002_default_template").seed(apps, None)
     secretary = User.objects.get(username="secretary")
     org = scope.restrict(secretary, "development.manage", model=Member).order_by("pk").first().org
     first17 = "11010520000101123"
