@@ -224,6 +224,12 @@ def transfer_accept(*, actor, transfer: Transfer) -> Transfer:
             % {"date": transfer.valid_until},
             code="transfer_expired",
         )
+    if transfer.member.status not in TRANSFERABLE_STATUSES:
+        raise DomainError(
+            _("%(name)s's membership became “%(status)s” after the letter was issued; it cannot be accepted.")
+            % {"name": transfer.member.name, "status": transfer.member.get_status_display()},
+            code="member_not_transferable",
+        )
     member_services.member_transfer_org(
         actor=actor,
         member=transfer.member,

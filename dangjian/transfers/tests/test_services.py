@@ -212,3 +212,13 @@ def test_concurrent_accept_and_reject_one_wins(tree):
     moved = Member.objects.get(pk=zhang.pk).org_id == tree.branch_b.pk
     assert (t.status == "accepted") == moved
     assert AuditEntry.objects.filter(action__in=["transfer.accept", "transfer.reject"]).count() == 1
+
+
+def test_accept_refused_when_membership_stopped_meanwhile(world):
+    t = issue(world, world.tree.branch_b)
+    member_services.member_change_status(actor=None, member=world.zhang, status="stopped", reason="失联")
+    with pytest.raises(DomainError) as exc:
+        services.transfer_accept(actor=world.sec_b, transfer=t)
+    assert exc.value.code == "member_not_transferable"
+    assert Member.objects.get(pk=world.zhang.pk).org == world.tree.branch_a
+    assert Transfer.objects.get(pk=t.pk).status == "pending"
