@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.transfers",
+    "dangjian.development",
     "dangjian.audit",
     "dangjian.portal",
     "dangjian.demo",

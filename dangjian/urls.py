@@ -15,6 +15,8 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("audit/", include("dangjian.audit.urls")),
+    path("transfers/", include("dangjian.transfers.urls")),
+    path("development/", include("dangjian.development.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -74,6 +74,11 @@ SPEC: dict[str, set[str]] = {
     "member.change": {"org_admin", "secretary"},
     "member.status": {"org_admin", "secretary"},
     "member.reveal": {"org_admin", "secretary"},
+    "transfer.view": {"org_admin", "secretary", "committee_member"},
+    "transfer.issue": {"org_admin", "secretary"},
+    "transfer.accept": {"org_admin", "secretary"},
+    "development.view": {"org_admin", "secretary", "committee_member"},
+    "development.manage": {"org_admin", "secretary"},
 }
 
 
@@ -95,8 +100,11 @@ class World:
     member_in: Member
     member_out: Member
     actors: dict[str, User] = field(default_factory=dict)
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)  # objects of later apps, by kind
 
     def side(self, name: str, side: str):
+        if name in self.extra:
+            return self.extra[name][side]
         return {
             "org": {"in": self.orgs.branch_a, "out": self.orgs.branch_b},
             "street": {"in": self.orgs.street_a, "out": self.orgs.street_b},
@@ -164,6 +172,42 @@ def world(tree):
     )
     for role in ROLES:
         w.actors[role] = make_user(role, tree.street_a, username=f"actor_{role}")
+    from dangjian.transfers import services as transfer_services
+
+    dues = dt.date(2026, 10, 1)
+    w.extra["free_member"] = {  # members with no transfer pending, to issue one for
+        "in": _member(tree.branch_a, "赵六", "110105199303031234"),
+        "out": _member(tree.branch_b, "钱七", "110105199404041234"),
+    }
+    w.extra["transfer"] = {
+        "in": transfer_services.transfer_issue(
+            actor=None, member=w.member_in, target_org=w.dest_in, dues_paid_until=dues
+        ),
+        "out": transfer_services.transfer_issue(
+            actor=None, member=w.member_out, target_org=tree.street_b, dues_paid_until=dues
+        ),
+    }
+    from dangjian.development import services as development_services
+    from dangjian.development.models import StepDefinition
+
+    applied = dt.date.today() - dt.timedelta(days=40)
+    w.extra["applicant"] = {}
+    for side, org, name, first17 in (
+        ("in", tree.branch_a, "申请甲", "110105199606061234"),
+        ("out", tree.branch_b, "申请乙", "110105199707071234"),
+    ):
+        from dangjian.core.validators import id_check_character
+
+        person = development_services.applicant_register(
+            actor=None, org=org, name=name, id_number=first17[:17] + id_check_character(first17[:17])
+        )
+        development_services.step_record(
+            actor=None,
+            applicant=person,
+            step=StepDefinition.objects.get(template=person.template, code="application"),
+            on=applied,
+        )
+        w.extra["applicant"][side] = person
     return w
 
 
@@ -220,6 +264,173 @@ def _user_state(w: World):
 def _policy_state(w: World):
     return sorted(PolicyValue.objects.values_list("key", "scope_path", "value"))
 
+
+def _transfer_state(w: World):
+    from dangjian.transfers.models import Transfer
+
+    return list(Transfer.objects.order_by("pk").values_list("pk", "status", "member_id", "valid_until"))
+
+
+TRANSFER_PAGE_OPS = [
+    Op("transfer list", "get", "/transfers/", "transfer.view", hides="李四"),
+    Op("transfer detail", "get", "/transfers/{id}/", "transfer.view", "transfer", "transfer.view"),
+    Op("transfer letter", "get", "/transfers/{id}/letter.pdf", "transfer.view", "transfer", "transfer.view"),
+    Op("transfer issue form", "get", "/transfers/new/{id}", "transfer.issue", "free_member", "member.view"),
+    Op(
+        "transfer issue",
+        "post",
+        "/transfers/new/{id}",
+        "transfer.issue",
+        "free_member",
+        "member.view",
+        data={"dues_paid_until": "2026-10", "target_name": "外省党支部", "target_address": "外省某路1号"},
+        ok=(302,),
+        state=_transfer_state,
+    ),
+    Op(
+        "transfer accept",
+        "post",
+        "/transfers/{id}/accept",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        ok=(302,),
+        state=_member_state,
+    ),
+    Op(
+        "transfer reject",
+        "post",
+        "/transfers/{id}/reject",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        data={"reason": "人员不符"},
+        ok=(302,),
+        state=_transfer_state,
+    ),
+]
+
+TRANSFER_API_OPS = [
+    Op("api transfer list", "get", "/api/v1/transfers", "transfer.view", api=True, hides="李四"),
+    Op("api transfer todo", "get", "/api/v1/transfers/todo", "transfer.view", api=True, hides="李四"),
+    Op("api transfer get", "get", "/api/v1/transfers/{id}", "transfer.view", "transfer", "transfer.view", api=True),
+    Op(
+        "api transfer issue",
+        "post",
+        "/api/v1/transfers",
+        "transfer.issue",
+        "free_member",
+        "member.view",
+        api=True,
+        ok=(201,),
+        data={
+            "member_id": "@free_member:side",
+            "dues_paid_until": "2026-10",
+            "target_name": "外省党支部",
+            "target_address": "外省某路1号",
+        },
+        state=_transfer_state,
+    ),
+    Op(
+        "api transfer accept",
+        "post",
+        "/api/v1/transfers/{id}/accept",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        api=True,
+        state=_member_state,
+    ),
+    Op(
+        "api transfer reject",
+        "post",
+        "/api/v1/transfers/{id}/reject",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        api=True,
+        data={"reason": "人员不符"},
+        state=_transfer_state,
+    ),
+]
+
+
+def _development_state(w: World):
+    from dangjian.development.models import Applicant, StepRecord
+
+    return (
+        list(Applicant.objects.order_by("pk").values_list("pk", "name", "stage", "org_id")),
+        list(StepRecord.objects.order_by("pk").values_list("pk", "applicant_id", "step_id", "on")),
+    )
+
+
+DEVELOPMENT_PAGE_OPS = [
+    Op("development list", "get", "/development/", "development.view", hides="申请乙"),
+    Op("development todo", "get", "/development/todo", "development.view", hides="申请乙"),
+    Op("development export", "get", "/development/export.xlsx", "development.view"),
+    Op("development detail", "get", "/development/{id}/", "development.view", "applicant", "development.view"),
+    Op("development notice", "get", "/development/{id}/notice", "development.view", "applicant", "development.view"),
+    Op("development create form", "get", "/development/new", "development.manage"),
+    Op(
+        "development record step",
+        "post",
+        "/development/{id}/record",
+        "development.manage",
+        "applicant",
+        "development.view",
+        data={"step": "talk", "on": str(dt.date.today())},
+        ok=(302,),
+        state=_development_state,
+    ),
+]
+
+DEVELOPMENT_API_OPS = [
+    Op("api development people", "get", "/api/v1/development/people", "development.view", api=True, hides="申请乙"),
+    Op("api development counts", "get", "/api/v1/development/counts", "development.view", api=True),
+    Op("api development todo", "get", "/api/v1/development/todo", "development.view", api=True, hides="申请乙"),
+    Op(
+        "api development get",
+        "get",
+        "/api/v1/development/people/{id}",
+        "development.view",
+        "applicant",
+        "development.view",
+        api=True,
+    ),
+    Op(
+        "api development notice",
+        "get",
+        "/api/v1/development/people/{id}/notice?start=2026-11-23&end=2026-11-27",
+        "development.view",
+        "applicant",
+        "development.view",
+        api=True,
+    ),
+    Op(
+        "api development register",
+        "post",
+        "/api/v1/development/people",
+        "development.manage",
+        "org",
+        "org.view",
+        api=True,
+        ok=(201,),
+        data={"org_id": "@org:side", "name": "新申请人", "id_number": "110105199808081231"},
+        state=_development_state,
+    ),
+    Op(
+        "api development record step",
+        "post",
+        "/api/v1/development/people/{id}/steps",
+        "development.manage",
+        "applicant",
+        "development.view",
+        api=True,
+        ok=(201,),
+        data={"step": "talk", "on": str(dt.date.today())},
+        state=_development_state,
+    ),
+]
 
 PAGE_OPS = [
     Op("tree page", "get", "/orgs/", "org.view"),
@@ -644,7 +855,11 @@ def _check(op: Op, world: World, role: str | None, side: str) -> str | None:
     return f"{op.name} / {role or 'anonymous'} / {side}: {problem}" if problem else None
 
 
-@pytest.mark.parametrize("op", PAGE_OPS + API_OPS, ids=lambda op: op.name)
+@pytest.mark.parametrize(
+    "op",
+    PAGE_OPS + API_OPS + TRANSFER_PAGE_OPS + TRANSFER_API_OPS + DEVELOPMENT_PAGE_OPS + DEVELOPMENT_API_OPS,
+    ids=lambda op: op.name,
+)
 def test_scope_matrix(world, op):
     failures = []
     sides = ("in", "out") if op.target else ("in",)

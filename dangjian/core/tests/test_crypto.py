@@ -163,6 +163,7 @@ def test_rotation_reencrypts_resumably_and_retires(tree, tmp_path, monkeypatch, 
     crypto.write_key_file(ring, path)
     assert keys.count_stale() == {
         "accounts.User.totp_secret": 5,
+        "development.Applicant.id_number_enc": 0,
         "members.Member.id_number_enc": 1,
         "members.Member.mobile_enc": 1,
     }
