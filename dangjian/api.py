@@ -6,6 +6,7 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.accounts.api_auth import SessionAuthCSRF, TokenAuth
 from dangjian.audit.api import router as audit_router
 from dangjian.core.api import install_error_handlers
+from dangjian.demands.api import router as demands_router
 from dangjian.members.api import router as members_router
 from dangjian.orgs.api import router as orgs_router
 from dangjian.portal.api import router as settings_router
@@ -29,3 +30,4 @@ api.add_router("/members", members_router, tags=["members"])
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/settings", settings_router, tags=["settings"])
 api.add_router("/audit", audit_router, tags=["audit"])
+api.add_router("/demands", demands_router, tags=["demands"])

@@ -15,6 +15,7 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("audit/", include("dangjian.audit.urls")),
+    path("demands/", include("dangjian.demands.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -28,9 +28,14 @@ class DemandsConfig(AppConfig):
             [R.ORG_ADMIN, R.SECRETARY, R.COMMITTEE_MEMBER, R.STATION_MANAGER],
         )
         scope.register_action(
-            "demand.handle", T.SERVICES_WRITE, _("Answer workers' demands"), [R.ORG_ADMIN, R.SECRETARY, R.STATION_MANAGER]
+            "demand.handle",
+            T.SERVICES_WRITE,
+            _("Answer workers' demands"),
+            [R.ORG_ADMIN, R.SECRETARY, R.STATION_MANAGER],
         )
-        scope.register_action("demand.triage", T.SERVICES_WRITE, _("Assign workers' demands"), [R.ORG_ADMIN, R.SECRETARY])
+        scope.register_action(
+            "demand.triage", T.SERVICES_WRITE, _("Assign workers' demands"), [R.ORG_ADMIN, R.SECRETARY]
+        )
         scope.register_action("demand.rules", T.SERVICES_WRITE, _("Set triage rules for demands"), [R.ORG_ADMIN])
         scope.register_action(
             "resource.manage", T.SERVICES_WRITE, _("Publish resources and projects"), [R.ORG_ADMIN, R.SECRETARY]
@@ -54,6 +59,10 @@ class DemandsConfig(AppConfig):
             )
         policy.register("demands.max_reopens", 2, _("Times a worker may reopen a demand"), minimum=0, maximum=10)
         policy.register(
-            "demands.reopen_days", 30, _("Days after the answer during which a demand can be reopened"), minimum=1, maximum=365
+            "demands.reopen_days",
+            30,
+            _("Days after the answer during which a demand can be reopened"),
+            minimum=1,
+            maximum=365,
         )
         navigation.register(_("Demands"), "demands:list", "inbox", "demand.view", order=30)

@@ -121,14 +121,22 @@ class Demand(models.Model):
         "orgs.PartyOrganisation", verbose_name=_("received by"), on_delete=models.PROTECT, related_name="+"
     )
     org = models.ForeignKey(
-        "orgs.PartyOrganisation", verbose_name=_("responsible organisation"), on_delete=models.PROTECT, related_name="demands"
+        "orgs.PartyOrganisation",
+        verbose_name=_("responsible organisation"),
+        on_delete=models.PROTECT,
+        related_name="demands",
     )
     department = models.CharField(_("partner department"), max_length=100, blank=True, default="")
     status = models.CharField(
         _("status"), max_length=12, choices=DemandStatus.choices, default=DemandStatus.NEW, db_index=True
     )
     resource = models.ForeignKey(
-        Resource, verbose_name=_("matched resource"), null=True, blank=True, on_delete=models.SET_NULL, related_name="demands"
+        Resource,
+        verbose_name=_("matched resource"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="demands",
     )
     first_response_due = models.DateField(_("first response due"))
     resolution_due = models.DateField(_("resolution due"))
@@ -170,7 +178,7 @@ class Demand(models.Model):
         return f"{code[:4]}-{code[4:8]}-{code[8:]}"
 
     def overdue(self, today) -> str:
-        """"response", "resolution" or "" — which SLA clock has run out on ``today``."""
+        """ "response", "resolution" or "" — which SLA clock has run out on ``today``."""
         if self.status in (DemandStatus.ANSWERED, DemandStatus.CLOSED):
             return ""
         if self.first_response_at is None and today > self.first_response_due:
@@ -188,7 +196,12 @@ class DemandEvent(models.Model):
     note = models.TextField(_("note"), blank=True, default="")
     public = models.BooleanField(_("shown to the worker"), default=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
 

@@ -390,7 +390,7 @@ def demands_escalate_overdue(*, now: dt.datetime | None = None) -> int:
             which = demand.overdue(today)
             if not which or demand.escalated_at is not None:
                 continue
-            above = demand.org.get_parent() or demand.org
+            above = PartyOrganisation.objects.get_parent(demand.org) or demand.org
             demand.escalated_to, demand.escalated_at = above, now
             demand.save()
             _event(demand, EventKind.ESCALATED, _("Overdue; escalated to %(org)s") % {"org": above.name})
@@ -403,7 +403,13 @@ def demands_escalate_overdue(*, now: dt.datetime | None = None) -> int:
 
 
 def triage_rule_create(
-    *, actor, org: PartyOrganisation, assignee: PartyOrganisation, category: str = "", area: str = "", department: str = ""
+    *,
+    actor,
+    org: PartyOrganisation,
+    assignee: PartyOrganisation,
+    category: str = "",
+    area: str = "",
+    department: str = "",
 ) -> TriageRule:
     scope.require(actor, "demand.rules", org)
     if actor is not None and not scope.can(actor, "demand.rules", assignee):
@@ -439,7 +445,18 @@ def triage_rule_delete(*, actor, rule: TriageRule) -> None:
 
 # --- resources and projects -------------------------------------------------------------------
 
-RESOURCE_FIELDS = ["kind", "title", "category", "provider", "description", "area", "contact", "starts_on", "ends_on", "active"]
+RESOURCE_FIELDS = [
+    "kind",
+    "title",
+    "category",
+    "provider",
+    "description",
+    "area",
+    "contact",
+    "starts_on",
+    "ends_on",
+    "active",
+]
 
 
 def _resource_apply(resource: Resource, data: dict) -> None:
@@ -466,7 +483,11 @@ def resource_create(*, actor, org: PartyOrganisation, **data) -> Resource:
     with transaction.atomic():
         resource.save()
         audit.record(
-            actor=actor, action="resource.create", obj=resource, org_path=org.path, changes=audit.snapshot(resource, RESOURCE_FIELDS)
+            actor=actor,
+            action="resource.create",
+            obj=resource,
+            org_path=org.path,
+            changes=audit.snapshot(resource, RESOURCE_FIELDS),
         )
     return resource
 

@@ -117,7 +117,13 @@ def test_logged_in_worker_needs_no_code(tree):
     ],
 )
 def test_bad_input_is_refused_and_writes_nothing(tree, kwargs, field):
-    args = {"actor": None, "intake_org": tree.branch_a, "category": "wages", "description": "工资被拖欠", "mobile": "13912345678"}
+    args = {
+        "actor": None,
+        "intake_org": tree.branch_a,
+        "category": "wages",
+        "description": "工资被拖欠",
+        "mobile": "13912345678",
+    }
     args.update(kwargs)
     audit_before = AuditEntry.objects.count()
     with pytest.raises(DomainError) as exc:
@@ -138,10 +144,10 @@ def test_outside_the_configured_district(tree, settings):
 def test_triage_rules_most_specific_wins(tree):
     admin = make_user("org_admin", tree.root)
     services.triage_rule_create(actor=admin, org=tree.root, assignee=tree.street_a)
-    services.triage_rule_create(actor=admin, org=tree.street_a, category="wages", assignee=tree.branch_a, department="人社局")
     services.triage_rule_create(
-        actor=admin, org=tree.street_a, category="wages", area="东门", assignee=tree.group_a
+        actor=admin, org=tree.street_a, category="wages", assignee=tree.branch_a, department="人社局"
     )
+    services.triage_rule_create(actor=admin, org=tree.street_a, category="wages", area="东门", assignee=tree.group_a)
     assert demand(tree.branch_a, area="东门路口").org == tree.group_a
     d = demand(tree.branch_a, area="西门", mobile="13912345671")
     assert (d.org, d.department, d.status) == (tree.branch_a, "人社局", DemandStatus.ASSIGNED)
@@ -177,11 +183,25 @@ def test_handling_cycle_reply_answer_rate_reopen(tree):
     with pytest.raises(ConflictError):
         services.demand_rate(demand=d, rating=4)
     assert list(d.events.values_list("kind", flat=True)) == [
-        "submitted", "assigned", "reply", "resolved", "reopened", "resolved", "rated"
+        "submitted",
+        "assigned",
+        "reply",
+        "resolved",
+        "reopened",
+        "resolved",
+        "rated",
     ]
-    actions = list(AuditEntry.objects.filter(action__startswith="demand.").order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="demand.").order_by("id").values_list("action", flat=True)
+    )
     assert actions == [
-        "demand.submit", "demand.assign", "demand.reply", "demand.resolve", "demand.reopen", "demand.resolve", "demand.rate"
+        "demand.submit",
+        "demand.assign",
+        "demand.reply",
+        "demand.resolve",
+        "demand.reopen",
+        "demand.resolve",
+        "demand.rate",
     ]
 
 
@@ -243,8 +263,13 @@ def test_resources_and_matching(tree):
         services.demand_match(actor=secretary, demand=d, resource=clinic)
     with pytest.raises(DomainError) as exc:
         services.resource_create(
-            actor=secretary, org=tree.street_a, title="体检", category="health", provider="医院",
-            starts_on=dt.date(2026, 5, 2), ends_on=dt.date(2026, 5, 1)
+            actor=secretary,
+            org=tree.street_a,
+            title="体检",
+            category="health",
+            provider="医院",
+            starts_on=dt.date(2026, 5, 2),
+            ends_on=dt.date(2026, 5, 1),
         )
     assert exc.value.fields.keys() == {"ends_on"}
     with pytest.raises(NotFoundError):
