@@ -10,6 +10,7 @@ from dangjian.demands.api import router as demands_router
 from dangjian.members.api import router as members_router
 from dangjian.orgs.api import router as orgs_router
 from dangjian.portal.api import router as settings_router
+from dangjian.stations.api import router as stations_router
 
 api = NinjaAPI(
     title="dangjian API",
@@ -31,3 +32,4 @@ api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/settings", settings_router, tags=["settings"])
 api.add_router("/audit", audit_router, tags=["audit"])
 api.add_router("/demands", demands_router, tags=["demands"])
+api.add_router("/stations", stations_router, tags=["stations"])

@@ -16,6 +16,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("demands/", include("dangjian.demands.urls")),
+    path("stations/", include("dangjian.stations.urls")),
     path("api/v1/", api.urls),
 ]
 
