@@ -74,6 +74,14 @@ SPEC: dict[str, set[str]] = {
     "member.change": {"org_admin", "secretary"},
     "member.status": {"org_admin", "secretary"},
     "member.reveal": {"org_admin", "secretary"},
+    "demand.view": {"org_admin", "secretary", "committee_member", "station_manager"},
+    "demand.handle": {"org_admin", "secretary", "station_manager"},
+    "demand.triage": {"org_admin", "secretary"},
+    "demand.rules": {"org_admin"},
+    "resource.manage": {"org_admin", "secretary"},
+    "station.view": {"org_admin", "secretary", "committee_member", "station_manager"},
+    "station.create": {"org_admin", "secretary"},
+    "station.change": {"org_admin", "secretary", "station_manager"},
 }
 
 
@@ -95,6 +103,10 @@ class World:
     member_in: Member
     member_out: Member
     actors: dict[str, User] = field(default_factory=dict)
+    demand_in: Any = None
+    demand_out: Any = None
+    station_in: Any = None
+    station_out: Any = None
 
     def side(self, name: str, side: str):
         return {
@@ -105,6 +117,8 @@ class World:
             "user": {"in": self.user_in, "out": self.user_out},
             "assignment": {"in": self.assignment_in, "out": self.assignment_out},
             "member": {"in": self.member_in, "out": self.member_out},
+            "demand": {"in": self.demand_in, "out": self.demand_out},
+            "station": {"in": self.station_in, "out": self.station_out},
         }[name][side]
 
 
@@ -164,7 +178,38 @@ def world(tree):
     )
     for role in ROLES:
         w.actors[role] = make_user(role, tree.street_a, username=f"actor_{role}")
+    _services_world(w)
     return w
+
+
+def _services_world(w: World) -> None:
+    from dangjian.demands import services as demand_services
+    from dangjian.stations import services as station_services
+
+    def demand(org, text):
+        return demand_services.demand_submit(
+            actor=w.user_in, intake_org=org, category="wages", description=text, mobile="13900001111"
+        )
+
+    def station(org, name):
+        return station_services.station_create(
+            actor=None, org=org, name=name, kind="rider_station", address="某路", latitude="30.25", longitude="120.16"
+        )
+
+    w.demand_in, w.demand_out = demand(w.orgs.branch_a, "东街道工资拖欠"), demand(w.orgs.branch_b, "西街道工资拖欠")
+    w.station_in, w.station_out = station(w.orgs.branch_a, "东街小哥驿站"), station(w.orgs.branch_b, "西街小哥驿站")
+
+
+def _demand_state(w):
+    from dangjian.demands.models import Demand
+
+    return list(Demand.objects.order_by("pk").values_list("pk", "org_id", "status", "first_response_at", "resource_id"))
+
+
+def _station_state(w):
+    from dangjian.stations.models import Station
+
+    return list(Station.objects.order_by("pk").values_list("pk", "name", "phone", "org_id"))
 
 
 @dataclass
@@ -393,6 +438,36 @@ PAGE_OPS = [
         state=_consent_state,
     ),
     Op("settings", "get", "/settings/policies", "policy.view"),
+    Op("demand list", "get", "/demands/", "demand.view", hides="西街道工资拖欠"),
+    Op("demand alerts", "get", "/demands/alerts/", "demand.view"),
+    Op("demand detail", "get", "/demands/{id}/", "demand.view", "demand", "demand.view"),
+    Op(
+        "demand reply",
+        "post",
+        "/demands/{id}/",
+        "demand.handle",
+        "demand",
+        "demand.view",
+        data={"form": "reply", "note": "收到，正在处理"},
+        ok=(302,),
+        state=_demand_state,
+    ),
+    Op(
+        "demand assign",
+        "post",
+        "/demands/{id}/",
+        "demand.triage",
+        "demand",
+        "demand.view",
+        data={"form": "assign", "org": "@org:in"},
+        ok=(302,),
+        state=_demand_state,
+    ),
+    Op("triage rules", "get", "/demands/rules/", "demand.rules"),
+    Op("resource create form", "get", "/demands/resources/new", "resource.manage"),
+    Op("station manage list", "get", "/stations/manage/", "station.view", hides="西街小哥驿站"),
+    Op("station create form", "get", "/stations/new", "station.create"),
+    Op("station edit form", "get", "/stations/{id}/edit", "station.change", "station", "station.view"),
 ]
 
 API_OPS = [
@@ -591,6 +666,54 @@ API_OPS = [
         api=True,
         data={"field": "id_number", "reason": "核对身份"},
         state=_member_state,
+    ),
+    Op("api demand list", "get", "/api/v1/demands", "demand.view", api=True, hides="西街道工资拖欠"),
+    Op("api demand alerts", "get", "/api/v1/demands/alerts", "demand.view", api=True),
+    Op("api demand get", "get", "/api/v1/demands/{id}", "demand.view", "demand", "demand.view", api=True),
+    Op(
+        "api demand reply",
+        "post",
+        "/api/v1/demands/{id}/reply",
+        "demand.handle",
+        "demand",
+        "demand.view",
+        api=True,
+        data={"note": "收到"},
+        state=_demand_state,
+    ),
+    Op(
+        "api demand resolve",
+        "post",
+        "/api/v1/demands/{id}/resolve",
+        "demand.handle",
+        "demand",
+        "demand.view",
+        api=True,
+        data={"answer": "已经协调解决"},
+        state=_demand_state,
+    ),
+    Op(
+        "api demand assign",
+        "post",
+        "/api/v1/demands/{id}/assign",
+        "demand.triage",
+        "demand",
+        "demand.view",
+        api=True,
+        data={"org_id": "@org:in"},
+        state=_demand_state,
+    ),
+    Op("api triage rules", "get", "/api/v1/demands/rules", "demand.rules", api=True),
+    Op(
+        "api station update",
+        "patch",
+        "/api/v1/stations/{id}",
+        "station.change",
+        "station",
+        "station.view",
+        api=True,
+        data={"phone": "0571-1234"},
+        state=_station_state,
     ),
 ]
 
