@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.demands",
     "dangjian.stations",
+    "dangjian.points",
+    "dangjian.reports",
     "dangjian.audit",
     "dangjian.portal",
     "dangjian.demo",

@@ -17,6 +17,8 @@ urlpatterns = [
     path("audit/", include("dangjian.audit.urls")),
     path("demands/", include("dangjian.demands.urls")),
     path("stations/", include("dangjian.stations.urls")),
+    path("reports/", include("dangjian.reports.urls")),
+    path("points/", include("dangjian.points.urls")),
     path("api/v1/", api.urls),
 ]
 

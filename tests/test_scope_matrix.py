@@ -82,6 +82,11 @@ SPEC: dict[str, set[str]] = {
     "station.view": {"org_admin", "secretary", "committee_member", "station_manager"},
     "station.create": {"org_admin", "secretary"},
     "station.change": {"org_admin", "secretary", "station_manager"},
+    "report.view": {"org_admin", "secretary", "committee_member", "station_manager"},
+    "report.handle": {"org_admin", "secretary"},
+    "grid.manage": {"org_admin"},
+    "points.redeem": {"org_admin", "secretary", "station_manager"},
+    "points.correct": {"org_admin"},
 }
 
 
@@ -107,6 +112,8 @@ class World:
     demand_out: Any = None
     station_in: Any = None
     station_out: Any = None
+    report_in: Any = None
+    report_out: Any = None
 
     def side(self, name: str, side: str):
         return {
@@ -119,6 +126,7 @@ class World:
             "member": {"in": self.member_in, "out": self.member_out},
             "demand": {"in": self.demand_in, "out": self.demand_out},
             "station": {"in": self.station_in, "out": self.station_out},
+            "report": {"in": self.report_in, "out": self.report_out},
         }[name][side]
 
 
@@ -198,6 +206,18 @@ def _services_world(w: World) -> None:
 
     w.demand_in, w.demand_out = demand(w.orgs.branch_a, "东街道工资拖欠"), demand(w.orgs.branch_b, "西街道工资拖欠")
     w.station_in, w.station_out = station(w.orgs.branch_a, "东街小哥驿站"), station(w.orgs.branch_b, "西街小哥驿站")
+    from dangjian.reports import services as report_services
+
+    w.report_in = report_services.report_submit(actor=w.user_in, category="other", latitude="30.25", longitude="120.16")
+    w.report_out = report_services.report_submit(
+        actor=w.user_out, category="other", latitude="30.35", longitude="120.16"
+    )
+
+
+def _report_state(w):
+    from dangjian.reports.models import Report
+
+    return list(Report.objects.order_by("pk").values_list("pk", "status", "resolution"))
 
 
 def _demand_state(w):
@@ -468,6 +488,20 @@ PAGE_OPS = [
     Op("station manage list", "get", "/stations/manage/", "station.view", hides="西街小哥驿站"),
     Op("station create form", "get", "/stations/new", "station.create"),
     Op("station edit form", "get", "/stations/{id}/edit", "station.change", "station", "station.view"),
+    Op("report list", "get", "/reports/", "report.view"),
+    Op("report detail", "get", "/reports/{id}/", "report.view", "report", "report.view"),
+    Op(
+        "report close",
+        "post",
+        "/reports/{id}/",
+        "report.handle",
+        "report",
+        "report.view",
+        data={"form": "close", "resolution": "已处理"},
+        ok=(302,),
+        state=_report_state,
+    ),
+    Op("points redeem form", "get", "/points/redeem", "points.redeem"),
 ]
 
 API_OPS = [
