@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "dangjian.stations",
     "dangjian.points",
     "dangjian.reports",
+    "dangjian.council",
     "dangjian.audit",
     "dangjian.portal",
     "dangjian.demo",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("stations/", include("dangjian.stations.urls")),
     path("reports/", include("dangjian.reports.urls")),
     path("points/", include("dangjian.points.urls")),
+    path("council/", include("dangjian.council.urls")),
     path("api/v1/", api.urls),
 ]
 

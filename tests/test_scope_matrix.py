@@ -87,6 +87,8 @@ SPEC: dict[str, set[str]] = {
     "grid.manage": {"org_admin"},
     "points.redeem": {"org_admin", "secretary", "station_manager"},
     "points.correct": {"org_admin"},
+    "council.view": {"org_admin", "secretary", "committee_member"},
+    "council.manage": {"org_admin", "secretary"},
 }
 
 
@@ -114,6 +116,8 @@ class World:
     station_out: Any = None
     report_in: Any = None
     report_out: Any = None
+    topic_in: Any = None
+    topic_out: Any = None
 
     def side(self, name: str, side: str):
         return {
@@ -127,6 +131,7 @@ class World:
             "demand": {"in": self.demand_in, "out": self.demand_out},
             "station": {"in": self.station_in, "out": self.station_out},
             "report": {"in": self.report_in, "out": self.report_out},
+            "topic": {"in": self.topic_in, "out": self.topic_out},
         }[name][side]
 
 
@@ -212,6 +217,16 @@ def _services_world(w: World) -> None:
     w.report_out = report_services.report_submit(
         actor=w.user_out, category="other", latitude="30.35", longitude="120.16"
     )
+    from dangjian.council import services as council_services
+
+    w.topic_in = council_services.topic_raise(actor=w.user_in, title="东街充电难", description="夜里找不到充电的地方")
+    w.topic_out = council_services.topic_raise(actor=w.user_out, title="西街充电难", description="夜里找不到充电的地方")
+
+
+def _topic_state(w):
+    from dangjian.council.models import Topic
+
+    return list(Topic.objects.order_by("pk").values_list("pk", "status", "decision"))
 
 
 def _report_state(w):
@@ -502,6 +517,19 @@ PAGE_OPS = [
         state=_report_state,
     ),
     Op("points redeem form", "get", "/points/redeem", "points.redeem"),
+    Op("council topics", "get", "/council/manage/", "council.view", hides="西街充电难"),
+    Op("council topic", "get", "/council/{id}/", "council.view", "topic", "council.view"),
+    Op(
+        "council decide",
+        "post",
+        "/council/{id}/",
+        "council.manage",
+        "topic",
+        "council.view",
+        data={"form": "decide", "decide-decision": "增设充电柜"},
+        ok=(302,),
+        state=_topic_state,
+    ),
 ]
 
 API_OPS = [
