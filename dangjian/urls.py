@@ -5,6 +5,7 @@ from django.urls import include, path
 from dangjian.api import api
 from dangjian.core import views as core_views
 from dangjian.portal import views as portal_views
+from dangjian.stations import views as station_views
 
 urlpatterns = [
     path("", portal_views.home, name="home"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("demands/", include("dangjian.demands.urls")),
+    path("services/", station_views.hub, name="services_hub"),
     path("stations/", include("dangjian.stations.urls")),
     path("reports/", include("dangjian.reports.urls")),
     path("points/", include("dangjian.points.urls")),

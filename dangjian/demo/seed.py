@@ -155,6 +155,9 @@ def seed(today: dt.date | None = None) -> dict:
             user.save(update_fields=["totp_secret", "totp_confirmed_at"])
     counts["members_created"] = _seed_members(orgs, entities, today)
     _link_demo_member(orgs)
+    from dangjian.stations.demo import seed_services
+
+    counts["stations_created"] = seed_services(orgs)
     return counts
 
 

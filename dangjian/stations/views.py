@@ -201,3 +201,8 @@ def photo_delete(request, pk):
     services.station_photo_delete(actor=request.user, photo=item)
     messages.success(request, _("The photo was removed."))
     return redirect("stations:detail", pk=item.station_id)
+
+
+def hub(request):
+    """The workers' entrance (线上有入口): big tiles, few taps, no login needed for the first three."""
+    return render(request, "stations/hub.html")

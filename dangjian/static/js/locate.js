@@ -11,8 +11,8 @@
       if (status) status.textContent = "…";
       navigator.geolocation.getCurrentPosition(
         function (position) {
-          form.querySelector("[name=latitude]").value = position.coords.latitude.toFixed(6);
-          form.querySelector("[name=longitude]").value = position.coords.longitude.toFixed(6);
+          form.querySelector("[name=latitude], [name=lat]").value = position.coords.latitude.toFixed(6);
+          form.querySelector("[name=longitude], [name=lng]").value = position.coords.longitude.toFixed(6);
           if (status) status.textContent = "✓ " + position.coords.latitude.toFixed(4) + ", " + position.coords.longitude.toFixed(4);
           if (button.hasAttribute("data-locate-submit")) form.submit();
         },

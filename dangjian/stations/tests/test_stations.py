@@ -291,3 +291,9 @@ def test_manage_pages(tree, stations, login_as, django_assert_max_num_queries):
     )
     assert r.status_code == 302
     assert Station.objects.get(name="新驿站").open_days == "12"
+
+
+def test_hub_is_public(db, client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        html = client.get("/services/").content.decode()
+    assert "附近的驿站" in html and "/demands/track/" in html
