@@ -70,3 +70,42 @@ def test_pages(tree, rider, login_as, client, django_assert_max_num_queries):
     assert "在驿站增设充电柜" in html and "李骑手" not in html
     with django_assert_max_num_queries(8):
         assert "在驿站增设充电柜" in worker.get("/council/mine").content.decode()
+
+
+def test_api(tree, rider, login_as, client):
+    worker = login_as(rider)
+    r = worker.post(
+        "/api/v1/council/topics",
+        {"title": "夜间充电难", "description": "夜里找不到充电的地方，电瓶经常没电"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    topic_id = r.json()["id"]
+    assert worker.get("/api/v1/council/topics").status_code == 403
+    secretary = login_as(make_user("secretary", tree.street_a))
+    assert secretary.get("/api/v1/council/topics").json()["count"] == 1
+    r = secretary.post(
+        f"/api/v1/council/topics/{topic_id}/schedule", {"meeting_on": "2026-12-01"}, content_type="application/json"
+    )
+    assert r.json()["status"] == "scheduled"
+    r = secretary.post(
+        f"/api/v1/council/topics/{topic_id}/decide", {"text": "增设充电柜"}, content_type="application/json"
+    )
+    assert r.json()["status"] == "decided"
+    r = secretary.post(
+        f"/api/v1/council/topics/{topic_id}/decline", {"text": "不处理了"}, content_type="application/json"
+    )
+    assert r.status_code == 409
+    r = secretary.post(
+        f"/api/v1/council/topics/{topic_id}/follow-up", {"text": "已装好两个充电柜"}, content_type="application/json"
+    )
+    assert r.json()["follow_up"] == "已装好两个充电柜"
+    body = client.get("/api/v1/council/published").json()
+    assert body["count"] == 1 and body["items"][0]["decision"] == "增设充电柜"
+    outsider = login_as(make_user("secretary", tree.street_b))
+    assert (
+        outsider.post(
+            f"/api/v1/council/topics/{topic_id}/decide", {"text": "增设"}, content_type="application/json"
+        ).status_code
+        == 404
+    )

@@ -166,3 +166,35 @@ def test_concurrent_redemptions_never_go_negative(tree, worker, station):
         6,
         2,
     ]
+
+
+def test_api(tree, worker, station, login_as, django_assert_max_num_queries):
+    services.points_earn(user=worker, points=9, reason="a", org=tree.branch_a, source="s1", now=NOON)
+    me = login_as(worker)
+    with django_assert_max_num_queries(8):
+        body = me.get("/api/v1/points/me").json()
+    assert body["balance"] == 9 and [e["points"] for e in body["entries"]] == [9]
+    manager = login_as(make_user("station_manager", tree.branch_a))
+    r = manager.post(
+        "/api/v1/points/redeem",
+        {"station_id": station.pk, "code": body["code"], "points": 4, "reason": "雨衣"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["balance_after"] == 5
+    r = manager.post(
+        "/api/v1/points/redeem",
+        {"station_id": station.pk, "code": body["code"], "points": 6, "reason": "雨衣"},
+        content_type="application/json",
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "insufficient_points"
+    assert (
+        me.post(
+            "/api/v1/points/redeem",
+            {"station_id": station.pk, "code": body["code"], "points": 1, "reason": "雨衣"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    assert manager.get(f"/api/v1/points/leaderboard/{tree.branch_a.pk}").json() == [
+        {"user_id": worker.pk, "name": "王师傅", "points": 9}
+    ]

@@ -220,3 +220,40 @@ def test_pages(tree, grids, rider, login_as, django_assert_max_num_queries):
     assert r.status_code == 302 and Report.objects.get().status == "closed"
     assert client.get("/reports/grids/").status_code == 200
     assert client.post(f"/reports/grids/{grids['a'].pk}/enrol").status_code == 302
+
+
+def test_api(tree, grids, rider, login_as, django_assert_max_num_queries):
+    client = login_as(rider)
+    r = client.post(
+        "/api/v1/reports",
+        {
+            "category": "road_hazard",
+            "latitude": "30.25",
+            "longitude": "120.15",
+            "photo": SimpleUploadedFile("a.jpg", _jpeg_with_gps()),
+        },
+    )
+    assert r.status_code == 201 and r.json()["grid_id"] == grids["small"].pk and len(r.json()["photos"]) == 1
+    bad = client.post("/api/v1/reports", {"category": "road_hazard", "latitude": "10", "longitude": "120.15"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "outside_service_area"
+    bad = client.post("/api/v1/reports", {"category": "x", "latitude": "30.25", "longitude": "120.15"})
+    assert bad.status_code == 422
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/reports/mine").json()["count"] == 1
+    assert client.get("/api/v1/reports").status_code == 403
+    handler = login_as(make_user("secretary", tree.street_a))
+    with django_assert_max_num_queries(10):
+        assert handler.get("/api/v1/reports").json()["count"] == 1
+    report_id = r.json()["id"]
+    closed = handler.post(f"/api/v1/reports/{report_id}/close", {"resolution": "已设置警示牌"})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    outsider = login_as(make_user("secretary", tree.street_b))
+    assert outsider.post(f"/api/v1/reports/{report_id}/close", {"resolution": "x"}).status_code == 404
+    admin = login_as(make_user("org_admin", tree.street_a))
+    g = admin.post(
+        "/api/v1/reports/grids",
+        {"org_id": tree.street_a.pk, "name": "新网格", "polygon": SQUARE_A},
+        content_type="application/json",
+    )
+    assert g.status_code == 201
+    assert client.post(f"/api/v1/reports/grids/{g.json()['id']}/enrol").status_code == 204
