@@ -19,6 +19,9 @@ class DemandForm(forms.Form):
     area = forms.CharField(
         label=_("Where"), max_length=100, required=False, help_text=_("A street, a business district or a station.")
     )
+    photo = forms.FileField(
+        label=_("Photo (optional)"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
     contact_name = forms.CharField(label=_("How should we address you?"), max_length=50, required=False)
     mobile = forms.CharField(
         label=_("Mobile number"),

@@ -232,3 +232,26 @@ class MobileVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def _photo_path(instance, filename: str) -> str:
+    return f"demands/{instance.demand_id}/{filename}"
+
+
+class DemandPhoto(models.Model):
+    """A photo sent with a demand, re-encoded on upload (no EXIF, no location); shown only to those
+    who may view the demand."""
+
+    demand = models.ForeignKey(Demand, verbose_name=_("demand"), on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("photo"), upload_to=_photo_path)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("demand photo")
+        verbose_name_plural = _("demand photos")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.demand_id} #{self.pk}"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, crypto, geo, policy, scope
+from dangjian.core import audit, crypto, geo, images, policy, scope
 from dangjian.core.errors import ConflictError, DomainError, ScopeDenied
 from dangjian.core.validators import mask_mobile, normalise_mobile, normalise_text, validate_mobile
 from dangjian.orgs.models import PartyOrganisation
@@ -23,6 +25,7 @@ from .models import (
     CalendarDay,
     Demand,
     DemandEvent,
+    DemandPhoto,
     MobileVerification,
     Resource,
     TriageRule,
@@ -161,6 +164,7 @@ def demand_submit(
     mobile: str = "",
     code: str = "",
     source: str = "",
+    photo=None,
     now: dt.datetime | None = None,
 ) -> Demand:
     """Take a demand in from an organisation's or station's QR code. A logged-in worker needs no
@@ -175,6 +179,7 @@ def demand_submit(
     if len(description) > 2000:
         raise DomainError(_("A description has at most 2000 characters."), field="description")
     point = geo.check_point(latitude, longitude)
+    clean = images.clean_photo(photo) if photo else None
     mobile = normalise_mobile(mobile or "")
     if mobile or not logged_in:
         if not mobile:
@@ -215,6 +220,8 @@ def demand_submit(
                 demand.pk = None
         else:  # pragma: no cover - 2**60 codes
             raise ConflictError(_("Please submit again."))
+        if clean:
+            _save_photo(demand, clean)
         _event(demand, EventKind.SUBMITTED, actor=actor if logged_in else None)
         if rule is not None:
             _event(demand, EventKind.ASSIGNED, _("Assigned by rule to %(org)s") % {"org": _assignee_label(demand)})
@@ -229,9 +236,21 @@ def demand_submit(
                 "rule": rule.pk if rule else None,
                 "mobile_masked": demand.mobile_masked,
                 "channel": "account" if logged_in else "sms_verified_mobile",
+                "photo": bool(clean),
             },
         )
     return demand
+
+
+def _save_photo(demand: Demand, clean: images.CleanPhoto) -> DemandPhoto:
+    item = DemandPhoto(demand=demand, width=clean.width, height=clean.height)
+    item.image.save(f"{uuid.uuid4().hex}.jpg", ContentFile(clean.content), save=False)
+    try:
+        item.save()
+    except Exception:
+        item.image.delete(save=False)
+        raise
+    return item
 
 
 def _assignee_label(demand: Demand) -> str:

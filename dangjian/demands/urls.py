@@ -15,5 +15,6 @@ urlpatterns = [
     path("resources/new", views.resource_create, name="resource_create"),
     path("resources/<int:pk>/toggle", views.resource_toggle, name="resource_toggle"),
     path("qr/<int:org_id>.svg", views.intake_qr, name="qr"),
+    path("photos/<int:pk>.jpg", views.photo, name="photo"),
     path("<int:pk>/", views.demand_detail, name="detail"),
 ]

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from .forms import (
     RuleForm,
     TrackForm,
 )
-from .models import Demand, Resource, TriageRule
+from .models import Demand, DemandPhoto, Resource, TriageRule
 
 
 def submit(request, org_id: int):
@@ -42,14 +42,14 @@ def submit(request, org_id: int):
         raise Http404
     logged_in = request.user.is_authenticated
     source = (request.GET.get("at") or "").strip()[:120]
-    form = DemandForm(request.POST or None, logged_in=logged_in)
+    form = DemandForm(request.POST or None, request.FILES or None, logged_in=logged_in)
     if request.method == "POST" and "send" in request.POST:
         try:
             services.sms_code_send(mobile=request.POST.get("mobile", ""))
             messages.success(request, _("The code was sent by text message. Enter it below."))
         except DomainError as exc:
             messages.error(request, exc.message)
-        form = DemandForm(request.POST, logged_in=logged_in)  # unbound errors: only the message shows
+        form = DemandForm(request.POST, logged_in=logged_in)  # not validated: only the message shows
         return render(
             request, "demands/submit.html", {"form": form, "org": org, "source": source, "logged_in": logged_in}
         )
@@ -193,6 +193,7 @@ def demand_detail(request, pk):
         {
             "demand": demand,
             "events": demand.events.select_related("actor").order_by("at", "id"),
+            "photos": list(demand.photos.all()),
             "forms": forms,
             "can_triage": scope.can(user, "demand.triage", demand),
             "can_handle": scope.can(user, "demand.handle", demand),
@@ -291,3 +292,12 @@ def intake_qr(request, org_id: int):
     response = HttpResponse(qr.svg_inline(scale=6), content_type="image/svg+xml")
     response["Content-Disposition"] = f'inline; filename="demand-qr-{org.pk}.svg"'
     return response
+
+
+@login_required
+def photo(request, pk):
+    """A demand's photo, for those who may view the demand."""
+    item = DemandPhoto.objects.select_related("demand__org").filter(pk=pk).first()
+    if item is None or not scope.can(request.user, "demand.view", item.demand):
+        raise Http404
+    return FileResponse(item.image.open("rb"), content_type="image/jpeg")

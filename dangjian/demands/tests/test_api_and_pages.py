@@ -251,3 +251,51 @@ def test_qr_code(tree, secretary, login_as, client):
     response = login_as(secretary).get(f"/demands/qr/{tree.branch_a.pk}.svg?at=驿站")
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     assert login_as(secretary).get(f"/demands/qr/{tree.branch_b.pk}.svg").status_code == 404
+
+
+def test_photo_with_a_demand_is_stripped_and_shown_to_handlers_only(
+    tree, client, secretary, login_as, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    image = Image.new("RGB", (30, 20), (1, 2, 3))
+    exif = Image.Exif()
+    exif.get_ifd(0x8825)[1] = "N"
+    raw = io.BytesIO()
+    image.save(raw, format="JPEG", exif=exif)
+    url = f"/demands/new/{tree.branch_a.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"send": "1", "mobile": "13912345678"})
+    response = client.post(
+        url,
+        {
+            "category": "traffic",
+            "description": "路口红绿灯坏了很危险",
+            "mobile": "13912345678",
+            "code": last_code(),
+            "photo": SimpleUploadedFile("a.jpg", raw.getvalue(), "image/jpeg"),
+        },
+    )
+    assert response.status_code == 302
+    photo = Demand.objects.get().photos.get()
+    with photo.image.open("rb") as f, Image.open(f) as stored:
+        assert not stored.getexif()
+    assert login_as(secretary).get(f"/demands/photos/{photo.pk}.jpg").status_code == 200
+    assert client.get(f"/demands/photos/{photo.pk}.jpg").status_code == 302  # login first
+    outsider = login_as(make_user("secretary", tree.street_b))
+    assert outsider.get(f"/demands/photos/{photo.pk}.jpg").status_code == 404
+    bad = client.post(
+        url,
+        {
+            "category": "traffic",
+            "description": "路口红绿灯坏了",
+            "mobile": "13912345678",
+            "code": "000000",
+            "photo": SimpleUploadedFile("a.gif", b"GIF89a"),
+        },
+    )
+    assert "不是照片" in bad.content.decode()
