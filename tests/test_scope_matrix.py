@@ -89,6 +89,7 @@ SPEC: dict[str, set[str]] = {
     "points.correct": {"org_admin"},
     "council.view": {"org_admin", "secretary", "committee_member"},
     "council.manage": {"org_admin", "secretary"},
+    "assist.act": {"secretary", "station_manager"},
 }
 
 
@@ -517,6 +518,7 @@ PAGE_OPS = [
         state=_report_state,
     ),
     Op("points redeem form", "get", "/points/redeem", "points.redeem"),
+    Op("assisted use form", "get", "/demands/assist/", "assist.act"),
     Op("council topics", "get", "/council/manage/", "council.view", hides="西街充电难"),
     Op("council topic", "get", "/council/{id}/", "council.view", "topic", "council.view"),
     Op(

@@ -15,7 +15,7 @@ class DemandsConfig(AppConfig):
         from dangjian.core.validators import normalise_mobile
 
         from .choices import Category
-        from .models import MOBILE_CONTEXT, Demand, Resource, TriageRule
+        from .models import MOBILE_CONTEXT, AssistSession, Demand, Resource, TriageRule
         from .services import sla_keys
 
         scope.register_scoped_model(Demand, "org__path")
@@ -40,7 +40,16 @@ class DemandsConfig(AppConfig):
         scope.register_action(
             "resource.manage", T.SERVICES_WRITE, _("Publish resources and projects"), [R.ORG_ADMIN, R.SECRETARY]
         )
+        scope.register_action(
+            "assist.act",
+            T.SERVICES_WRITE,
+            _("Act for a worker at a station (assisted use)"),
+            [R.SECRETARY, R.STATION_MANAGER],
+        )
+        scope.register_scoped_model(AssistSession, "station__org__path")
         crypto.register_encrypted_column(Demand, "mobile_enc", MOBILE_CONTEXT, "mobile_bidx", normalise_mobile)
+        crypto.register_encrypted_column(AssistSession, "mobile_enc", MOBILE_CONTEXT, "mobile_bidx", normalise_mobile)
+        policy.register("demands.assist_minutes", 30, _("Minutes an assisted session lasts"), minimum=5, maximum=240)
         for category in Category:
             response_key, resolution_key = sla_keys(category.value)
             policy.register(
@@ -66,3 +75,4 @@ class DemandsConfig(AppConfig):
             maximum=365,
         )
         navigation.register(_("Demands"), "demands:list", "inbox", "demand.view", order=30)
+        navigation.register(_("Assisted use"), "demands:assist_start", "person-raised-hand", "assist.act", order=31)

@@ -116,3 +116,32 @@ class ResourceForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"] = OrgChoiceField(user, "resource.manage", label=_("Organisation"))
+
+
+class AssistStartForm(forms.Form):
+    worker_name = forms.CharField(label=_("Worker's name"), max_length=50)
+    mobile = forms.CharField(
+        label=_("Worker's mobile number"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    consent_note = forms.CharField(
+        label=_("How the worker agreed"), max_length=200, initial=_("In person at the station"), required=True
+    )
+    consent = forms.BooleanField(label=_("The worker agreed that I act for them in this session"), required=True)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from dangjian.core import scope
+        from dangjian.stations.models import Station
+
+        self.fields["station"] = forms.ModelChoiceField(
+            label=_("Station"), queryset=scope.restrict(user, "assist.act", model=Station).order_by("name", "id")
+        )
+        self.order_fields(["station", "worker_name", "mobile", "consent_note", "consent"])
+
+
+class AssistedDemandForm(forms.Form):
+    category = forms.ChoiceField(label=_("What is it about?"), choices=Category.choices, widget=forms.RadioSelect)
+    description = forms.CharField(
+        label=_("Describe what the worker needs"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    area = forms.CharField(label=_("Where"), max_length=100, required=False)

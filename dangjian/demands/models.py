@@ -255,3 +255,35 @@ class DemandPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand_id} #{self.pk}"
+
+
+class AssistSession(models.Model):
+    """代办: a station manager or secretary acts for a worker who cannot use a phone, for a limited
+    time, after the worker agreed in person at the station. Everything done in the session is
+    audited as done on the worker's behalf."""
+
+    station = models.ForeignKey(
+        "stations.Station", verbose_name=_("station"), on_delete=models.PROTECT, related_name="assist_sessions"
+    )
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("acting person"), on_delete=models.PROTECT, related_name="+"
+    )
+    worker_name = models.CharField(_("worker's name"), max_length=50)
+    mobile_enc = models.TextField(_("mobile number (encrypted)"))
+    mobile_bidx = models.CharField(_("mobile number index"), max_length=100, db_index=True)
+    mobile_masked = models.CharField(_("mobile number"), max_length=11)
+    consent_note = models.CharField(_("how the worker agreed"), max_length=200)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assisted session")
+        verbose_name_plural = _("assisted sessions")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.worker_name} @ {self.station_id}"
+
+    def is_active(self, now) -> bool:
+        return self.ended_at is None and now < self.expires_at

@@ -22,6 +22,7 @@ from .choices import OPEN_STATUSES, Category, DemandStatus, EventKind, ResourceK
 from .models import (
     CODE_CONTEXT,
     MOBILE_CONTEXT,
+    AssistSession,
     CalendarDay,
     Demand,
     DemandEvent,
@@ -165,12 +166,17 @@ def demand_submit(
     code: str = "",
     source: str = "",
     photo=None,
+    assist: AssistSession | None = None,
     now: dt.datetime | None = None,
 ) -> Demand:
     """Take a demand in from an organisation's or station's QR code. A logged-in worker needs no
     mobile; anyone else verifies one by SMS code. Triage rules assign it at once when one matches."""
     now = now or timezone.now()
     logged_in = actor is not None and getattr(actor, "is_authenticated", False)
+    if assist is not None:
+        return _submit_assisted(
+            actor=actor, assist=assist, category=category, description=description, area=area, photo=photo, now=now
+        )
     if category not in Category.values:
         raise DomainError(_("Choose a category."), field="category")
     description = (description or "").strip()
@@ -185,7 +191,7 @@ def demand_submit(
         if not mobile:
             raise DomainError(_("Enter your mobile number."), code="invalid_mobile", field="mobile")
         mobile = _clean_mobile(mobile)
-    if not logged_in:
+    if not logged_in and code is not _ASSISTED:
         _verify_code(mobile, code, now)
     with transaction.atomic():
         today = timezone.localdate(now)
@@ -235,7 +241,7 @@ def demand_submit(
                 "org": demand.org_id,
                 "rule": rule.pk if rule else None,
                 "mobile_masked": demand.mobile_masked,
-                "channel": "account" if logged_in else "sms_verified_mobile",
+                "channel": "account" if logged_in else "assisted" if code is _ASSISTED else "sms_verified_mobile",
                 "photo": bool(clean),
             },
         )
@@ -251,6 +257,109 @@ def _save_photo(demand: Demand, clean: images.CleanPhoto) -> DemandPhoto:
         item.image.delete(save=False)
         raise
     return item
+
+
+def _submit_assisted(*, actor, assist: AssistSession, category, description, area, photo, now) -> Demand:
+    """A demand submitted by the helper of an active assisted session, for the worker: the worker's
+    mobile comes from the session (agreed in person, so no SMS code), and the audit says on whose behalf."""
+    with transaction.atomic():
+        assist = AssistSession.objects.select_for_update(of=("self",)).select_related("station__org").get(pk=assist.pk)
+        if actor is None or assist.helper_id != actor.pk or not assist.is_active(now):
+            raise ConflictError(
+                _("The assisted session has ended. Start a new one with the worker's consent."), code="assist_ended"
+            )
+        scope.require(actor, "assist.act", assist.station)
+        mobile = crypto.decrypt(assist.mobile_enc, MOBILE_CONTEXT)
+        demand = demand_submit(
+            actor=None,
+            intake_org=assist.station.org,
+            category=category,
+            description=description,
+            area=area,
+            contact_name=assist.worker_name,
+            mobile=mobile,
+            code=_ASSISTED,
+            source=assist.station.name,
+            photo=photo,
+            now=now,
+        )
+        demand.events.filter(kind=EventKind.SUBMITTED).update(
+            note=_("Submitted for you at %(station)s, with your consent.") % {"station": assist.station.name},
+            actor=actor,
+        )
+        audit.record(
+            actor=actor,
+            action="demand.submit_on_behalf",
+            obj=demand,
+            org_path=demand.org.path,
+            changes={"assist_session": assist.pk, "on_behalf_of": assist.mobile_masked, "station": assist.station_id},
+        )
+    return demand
+
+
+# A marker that only _submit_assisted passes: the in-person consent replaces the SMS code.
+_ASSISTED = object()
+
+
+def assist_start(*, actor, station, worker_name: str, mobile: str, consent: bool, consent_note: str, now=None):
+    """Start a time-boxed assisted session at a station, after the worker agreed in person."""
+    scope.require(actor, "assist.act", station)
+    if consent is not True:
+        raise DomainError(_("Ask the worker first: you may act for them only with their consent."), field="consent")
+    worker_name = (worker_name or "").strip()
+    if not worker_name:
+        raise DomainError(_("Enter the worker's name."), field="worker_name")
+    consent_note = (consent_note or "").strip()
+    if len(consent_note) < 2:
+        raise DomainError(_("Say how the worker agreed (e.g. in person, signed form)."), field="consent_note")
+    mobile = _clean_mobile(mobile)
+    now = now or timezone.now()
+    minutes = policy.value("demands.assist_minutes", station.org.path)
+    with transaction.atomic():
+        session = AssistSession.objects.create(
+            station=station,
+            helper=actor,
+            worker_name=worker_name[:50],
+            mobile_enc=crypto.encrypt(mobile, MOBILE_CONTEXT),
+            mobile_bidx=crypto.blind_index(mobile, MOBILE_CONTEXT),
+            mobile_masked=mask_mobile(mobile),
+            consent_note=consent_note[:200],
+            started_at=now,
+            expires_at=now + dt.timedelta(minutes=minutes),
+        )
+        audit.record(
+            actor=actor,
+            action="assist.start",
+            obj=session,
+            org_path=station.org.path,
+            object_repr=f"{session.mobile_masked} @ {station.name}",
+            changes={
+                "station": station.pk,
+                "worker": session.mobile_masked,
+                "consent": session.consent_note,
+                "minutes": minutes,
+            },
+        )
+    return session
+
+
+def assist_end(*, actor, session: AssistSession, now=None) -> AssistSession:
+    scope.require(actor, "assist.act", session.station)
+    with transaction.atomic():
+        session = (
+            AssistSession.objects.select_for_update(of=("self",)).select_related("station__org").get(pk=session.pk)
+        )
+        if session.ended_at is None:
+            session.ended_at = now or timezone.now()
+            session.save(update_fields=["ended_at"])
+            audit.record(
+                actor=actor,
+                action="assist.end",
+                obj=session,
+                org_path=session.station.org.path,
+                object_repr=f"{session.mobile_masked} @ {session.station.name}",
+            )
+    return session
 
 
 def _assignee_label(demand: Demand) -> str:

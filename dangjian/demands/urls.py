@@ -16,5 +16,7 @@ urlpatterns = [
     path("resources/<int:pk>/toggle", views.resource_toggle, name="resource_toggle"),
     path("qr/<int:org_id>.svg", views.intake_qr, name="qr"),
     path("photos/<int:pk>.jpg", views.photo, name="photo"),
+    path("assist/", views.assist_start, name="assist_start"),
+    path("assist/<int:pk>/", views.assist, name="assist"),
     path("<int:pk>/", views.demand_detail, name="detail"),
 ]

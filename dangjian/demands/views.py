@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,8 @@ from . import selectors, services
 from .choices import Category, DemandStatus, ResourceKind
 from .forms import (
     AssignForm,
+    AssistedDemandForm,
+    AssistStartForm,
     DemandForm,
     MatchForm,
     RateForm,
@@ -32,7 +35,7 @@ from .forms import (
     RuleForm,
     TrackForm,
 )
-from .models import Demand, DemandPhoto, Resource, TriageRule
+from .models import AssistSession, Demand, DemandPhoto, Resource, TriageRule
 
 
 def submit(request, org_id: int):
@@ -301,3 +304,51 @@ def photo(request, pk):
     if item is None or not scope.can(request.user, "demand.view", item.demand):
         raise Http404
     return FileResponse(item.image.open("rb"), content_type="image/jpeg")
+
+
+@login_required
+def assist_start(request):
+    """代办: start a time-boxed session for a worker who cannot use a phone."""
+    scope.require_action(request.user, "assist.act")
+    form = AssistStartForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        session = run_service(form, lambda: services.assist_start(actor=request.user, **form.cleaned_data))
+        if session is not None:
+            return redirect("demands:assist", pk=session.pk)
+    sessions = AssistSession.objects.filter(helper=request.user).select_related("station")[:10]
+    return render(request, "demands/assist_start.html", {"form": form, "sessions": sessions, "now": timezone.now()})
+
+
+@login_required
+def assist(request, pk):
+    session = AssistSession.objects.select_related("station__org").filter(pk=pk, helper=request.user).first()
+    if session is None:
+        raise Http404
+    now = timezone.now()
+    form = AssistedDemandForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("form") == "end":
+        services.assist_end(actor=request.user, session=session)
+        messages.success(request, _("The assisted session has ended."))
+        return redirect("demands:assist_start")
+    if request.method == "POST" and form.is_valid():
+        demand = run_service(
+            form,
+            lambda: services.demand_submit(
+                actor=request.user, intake_org=session.station.org, assist=session, **form.cleaned_data
+            ),
+        )
+        if demand is not None:
+            messages.success(
+                request,
+                _("Submitted for %(name)s. Tracking code %(code)s (also give it to the worker on paper).")
+                % {"name": session.worker_name, "code": demand.tracking_display},
+            )
+            return redirect("demands:assist", pk=session.pk)
+    demands = Demand.objects.filter(mobile_bidx=session.mobile_bidx, created_at__gte=session.started_at).order_by(
+        "-created_at"
+    )
+    return render(
+        request,
+        "demands/assist.html",
+        {"session": session, "form": form, "active": session.is_active(now), "demands": demands},
+    )
