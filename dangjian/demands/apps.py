@@ -75,4 +75,3 @@ class DemandsConfig(AppConfig):
             maximum=365,
         )
         navigation.register(_("Demands"), "demands:list", "inbox", "demand.view", order=30)
-        navigation.register(_("Assisted use"), "demands:assist_start", "person-raised-hand", "assist.act", order=31)

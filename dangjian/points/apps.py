@@ -10,7 +10,7 @@ class PointsConfig(AppConfig):
     def ready(self) -> None:
         from dangjian.accounts.choices import Role as R
         from dangjian.accounts.choices import TokenScope as T
-        from dangjian.core import navigation, policy, scope
+        from dangjian.core import policy, scope
 
         scope.register_action(
             "points.redeem",
@@ -19,7 +19,6 @@ class PointsConfig(AppConfig):
             [R.ORG_ADMIN, R.SECRETARY, R.STATION_MANAGER],
         )
         scope.register_action("points.correct", T.SERVICES_WRITE, _("Correct volunteer points"), [R.ORG_ADMIN])
-        navigation.register(_("Redeem points"), "points:redeem", "star", "points.redeem", order=36)
         policy.register(
             "points.daily_cap", 30, _("Most volunteer points a worker can earn in a day"), minimum=1, maximum=1000
         )

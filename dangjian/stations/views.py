@@ -132,7 +132,12 @@ def manage(request):
     return render(
         request,
         "stations/manage.html",
-        {"stations": selectors.managed(request.user), "can_create": scope.has_action(request.user, "station.create")},
+        {
+            "stations": selectors.managed(request.user),
+            "can_create": scope.has_action(request.user, "station.create"),
+            "can_redeem": scope.has_action(request.user, "points.redeem"),
+            "can_assist": scope.has_action(request.user, "assist.act"),
+        },
     )
 
 
