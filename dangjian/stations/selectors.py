@@ -39,7 +39,49 @@ def nearest(
     limit: int = 50,
 ) -> list[Found]:
     """Active stations, nearest first from the point (by name when no point is given), with distance
-    and open-now; ``amenities`` must all be offered. One query; the distance is the haversine."""
+    and open-now; ``amenities`` must all be offered. The circle grows (2, 6, 18 … km up to
+    ``radius_km``) until it holds ``limit`` matches: those are then the nearest ones, and a dense city
+    reads a few rows instead of every station of the district."""
+    if latitude is None or longitude is None or not radius_km:
+        return _search(
+            latitude=latitude,
+            longitude=longitude,
+            now=now,
+            kind=kind,
+            amenities=amenities,
+            open_now=open_now,
+            radius_km=radius_km,
+            limit=limit,
+        )
+    radius = min(2.0, radius_km)
+    while True:
+        found = _search(
+            latitude=latitude,
+            longitude=longitude,
+            now=now,
+            kind=kind,
+            amenities=amenities,
+            open_now=open_now,
+            radius_km=radius,
+            limit=limit,
+        )
+        if len(found) >= limit or radius >= radius_km:
+            return found
+        radius = min(radius * 3, radius_km)
+
+
+def _search(
+    *,
+    latitude: float | None,
+    longitude: float | None,
+    now: dt.datetime,
+    kind: str = "",
+    amenities: list[str] | tuple[str, ...] = (),
+    open_now: bool = False,
+    radius_km: float | None = None,
+    limit: int = 50,
+) -> list[Found]:
+    """One query (a bounding box when there is a point and a radius), then the exact haversine circle."""
     stations = Station.objects.filter(active=True)
     if kind:
         stations = stations.filter(kind=kind)

@@ -191,7 +191,8 @@ def test_pixel_bomb_is_refused(tree, stations):
 
 
 def test_public_page_lists_nearest_without_tiles(client, stations, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    # The policy, then one query per growing circle (2, 6, 18, 30 km) while fewer than 50 match.
+    with django_assert_max_num_queries(5):
         response = client.get(f"/stations/?lat={HOME[0]}&lng={HOME[1]}&amenity=water")
     html = response.content.decode()
     assert response.status_code == 200
@@ -227,7 +228,7 @@ def test_station_detail_and_photo(client, stations, django_assert_max_num_querie
 
 
 def test_api_search_and_change(client, tree, stations, login_as, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(6):
         body = client.get(f"/api/v1/stations?lat={HOME[0]}&lng={HOME[1]}&amenity=water&amenity=charging").json()
     assert [(i["name"], i["distance_m"]) for i in body["items"]] == [("湖滨小哥驿站", 111)]
     assert body["items"][0]["org_name"] == "骑手党支部"
@@ -297,3 +298,16 @@ def test_hub_is_public(db, client, django_assert_max_num_queries):
     with django_assert_max_num_queries(1):
         html = client.get("/services/").content.decode()
     assert "附近的驿站" in html and "/demands/track/" in html
+
+
+def test_growing_circle_finds_the_true_nearest(tree):
+    # 60 stations on a line going north 100 m apart: the nearest 50 need the circle to grow past 2 km.
+    for i in range(60):
+        station(tree.branch_a, f"站{i:02d}", f"{30.2000 + i * 0.0009:.6f}", "120.100000")
+    noon = dt.datetime(2026, 11, 23, 12, tzinfo=SHANGHAI)
+    found = selectors.nearest(latitude=30.2, longitude=120.1, now=noon, radius_km=30)
+    assert [f.station.name for f in found] == [f"站{i:02d}" for i in range(50)]
+    assert round(found[-1].distance_m) == 4904
+    assert [
+        f.station.name for f in selectors.nearest(latitude=30.2, longitude=120.1, now=noon, radius_km=30, limit=3)
+    ] == ["站00", "站01", "站02"]
