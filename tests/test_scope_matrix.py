@@ -79,6 +79,22 @@ SPEC: dict[str, set[str]] = {
     "transfer.accept": {"org_admin", "secretary"},
     "development.view": {"org_admin", "secretary", "committee_member"},
     "development.manage": {"org_admin", "secretary"},
+    "demand.view": {"org_admin", "secretary", "committee_member", "station_manager"},
+    "demand.handle": {"org_admin", "secretary", "station_manager"},
+    "demand.triage": {"org_admin", "secretary"},
+    "demand.rules": {"org_admin"},
+    "resource.manage": {"org_admin", "secretary"},
+    "station.view": {"org_admin", "secretary", "committee_member", "station_manager"},
+    "station.create": {"org_admin", "secretary"},
+    "station.change": {"org_admin", "secretary", "station_manager"},
+    "report.view": {"org_admin", "secretary", "committee_member", "station_manager"},
+    "report.handle": {"org_admin", "secretary"},
+    "grid.manage": {"org_admin"},
+    "points.redeem": {"org_admin", "secretary", "station_manager"},
+    "points.correct": {"org_admin"},
+    "council.view": {"org_admin", "secretary", "committee_member"},
+    "council.manage": {"org_admin", "secretary"},
+    "assist.act": {"secretary", "station_manager"},
 }
 
 
@@ -101,6 +117,14 @@ class World:
     member_out: Member
     actors: dict[str, User] = field(default_factory=dict)
     extra: dict[str, dict[str, Any]] = field(default_factory=dict)  # objects of later apps, by kind
+    demand_in: Any = None
+    demand_out: Any = None
+    station_in: Any = None
+    station_out: Any = None
+    report_in: Any = None
+    report_out: Any = None
+    topic_in: Any = None
+    topic_out: Any = None
 
     def side(self, name: str, side: str):
         if name in self.extra:
@@ -113,6 +137,10 @@ class World:
             "user": {"in": self.user_in, "out": self.user_out},
             "assignment": {"in": self.assignment_in, "out": self.assignment_out},
             "member": {"in": self.member_in, "out": self.member_out},
+            "demand": {"in": self.demand_in, "out": self.demand_out},
+            "station": {"in": self.station_in, "out": self.station_out},
+            "report": {"in": self.report_in, "out": self.report_out},
+            "topic": {"in": self.topic_in, "out": self.topic_out},
         }[name][side]
 
 
@@ -208,7 +236,60 @@ def world(tree):
             on=applied,
         )
         w.extra["applicant"][side] = person
+    _services_world(w)
     return w
+
+
+def _services_world(w: World) -> None:
+    from dangjian.demands import services as demand_services
+    from dangjian.stations import services as station_services
+
+    def demand(org, text):
+        return demand_services.demand_submit(
+            actor=w.user_in, intake_org=org, category="wages", description=text, mobile="13900001111"
+        )
+
+    def station(org, name):
+        return station_services.station_create(
+            actor=None, org=org, name=name, kind="rider_station", address="某路", latitude="30.25", longitude="120.16"
+        )
+
+    w.demand_in, w.demand_out = demand(w.orgs.branch_a, "东街道工资拖欠"), demand(w.orgs.branch_b, "西街道工资拖欠")
+    w.station_in, w.station_out = station(w.orgs.branch_a, "东街小哥驿站"), station(w.orgs.branch_b, "西街小哥驿站")
+    from dangjian.reports import services as report_services
+
+    w.report_in = report_services.report_submit(actor=w.user_in, category="other", latitude="30.25", longitude="120.16")
+    w.report_out = report_services.report_submit(
+        actor=w.user_out, category="other", latitude="30.35", longitude="120.16"
+    )
+    from dangjian.council import services as council_services
+
+    w.topic_in = council_services.topic_raise(actor=w.user_in, title="东街充电难", description="夜里找不到充电的地方")
+    w.topic_out = council_services.topic_raise(actor=w.user_out, title="西街充电难", description="夜里找不到充电的地方")
+
+
+def _topic_state(w):
+    from dangjian.council.models import Topic
+
+    return list(Topic.objects.order_by("pk").values_list("pk", "status", "decision"))
+
+
+def _report_state(w):
+    from dangjian.reports.models import Report
+
+    return list(Report.objects.order_by("pk").values_list("pk", "status", "resolution"))
+
+
+def _demand_state(w):
+    from dangjian.demands.models import Demand
+
+    return list(Demand.objects.order_by("pk").values_list("pk", "org_id", "status", "first_response_at", "resource_id"))
+
+
+def _station_state(w):
+    from dangjian.stations.models import Station
+
+    return list(Station.objects.order_by("pk").values_list("pk", "name", "phone", "org_id"))
 
 
 @dataclass
@@ -604,6 +685,64 @@ PAGE_OPS = [
         state=_consent_state,
     ),
     Op("settings", "get", "/settings/policies", "policy.view"),
+    Op("demand list", "get", "/demands/", "demand.view", hides="西街道工资拖欠"),
+    Op("demand alerts", "get", "/demands/alerts/", "demand.view"),
+    Op("demand detail", "get", "/demands/{id}/", "demand.view", "demand", "demand.view"),
+    Op(
+        "demand reply",
+        "post",
+        "/demands/{id}/",
+        "demand.handle",
+        "demand",
+        "demand.view",
+        data={"form": "reply", "note": "收到，正在处理"},
+        ok=(302,),
+        state=_demand_state,
+    ),
+    Op(
+        "demand assign",
+        "post",
+        "/demands/{id}/",
+        "demand.triage",
+        "demand",
+        "demand.view",
+        data={"form": "assign", "org": "@org:in"},
+        ok=(302,),
+        state=_demand_state,
+    ),
+    Op("triage rules", "get", "/demands/rules/", "demand.rules"),
+    Op("resource create form", "get", "/demands/resources/new", "resource.manage"),
+    Op("station manage list", "get", "/stations/manage/", "station.view", hides="西街小哥驿站"),
+    Op("station create form", "get", "/stations/new", "station.create"),
+    Op("station edit form", "get", "/stations/{id}/edit", "station.change", "station", "station.view"),
+    Op("report list", "get", "/reports/", "report.view"),
+    Op("report detail", "get", "/reports/{id}/", "report.view", "report", "report.view"),
+    Op(
+        "report close",
+        "post",
+        "/reports/{id}/",
+        "report.handle",
+        "report",
+        "report.view",
+        data={"form": "close", "resolution": "已处理"},
+        ok=(302,),
+        state=_report_state,
+    ),
+    Op("points redeem form", "get", "/points/redeem", "points.redeem"),
+    Op("assisted use form", "get", "/demands/assist/", "assist.act"),
+    Op("council topics", "get", "/council/manage/", "council.view", hides="西街充电难"),
+    Op("council topic", "get", "/council/{id}/", "council.view", "topic", "council.view"),
+    Op(
+        "council decide",
+        "post",
+        "/council/{id}/",
+        "council.manage",
+        "topic",
+        "council.view",
+        data={"form": "decide", "decide-decision": "增设充电柜"},
+        ok=(302,),
+        state=_topic_state,
+    ),
 ]
 
 API_OPS = [
@@ -802,6 +941,67 @@ API_OPS = [
         api=True,
         data={"field": "id_number", "reason": "核对身份"},
         state=_member_state,
+    ),
+    Op("api demand list", "get", "/api/v1/demands", "demand.view", api=True, hides="西街道工资拖欠"),
+    Op("api demand alerts", "get", "/api/v1/demands/alerts", "demand.view", api=True),
+    Op("api demand get", "get", "/api/v1/demands/{id}", "demand.view", "demand", "demand.view", api=True),
+    Op(
+        "api demand reply",
+        "post",
+        "/api/v1/demands/{id}/reply",
+        "demand.handle",
+        "demand",
+        "demand.view",
+        api=True,
+        data={"note": "收到"},
+        state=_demand_state,
+    ),
+    Op(
+        "api demand resolve",
+        "post",
+        "/api/v1/demands/{id}/resolve",
+        "demand.handle",
+        "demand",
+        "demand.view",
+        api=True,
+        data={"answer": "已经协调解决"},
+        state=_demand_state,
+    ),
+    Op(
+        "api demand assign",
+        "post",
+        "/api/v1/demands/{id}/assign",
+        "demand.triage",
+        "demand",
+        "demand.view",
+        api=True,
+        data={"org_id": "@org:in"},
+        state=_demand_state,
+    ),
+    Op("api triage rules", "get", "/api/v1/demands/rules", "demand.rules", api=True),
+    Op("api report list", "get", "/api/v1/reports", "report.view", api=True),
+    Op("api council topics", "get", "/api/v1/council/topics", "council.view", api=True, hides="西街充电难"),
+    Op(
+        "api council decide",
+        "post",
+        "/api/v1/council/topics/{id}/decide",
+        "council.manage",
+        "topic",
+        "council.view",
+        api=True,
+        data={"text": "增设充电柜"},
+        state=_topic_state,
+    ),
+    Op(
+        "api station update",
+        "patch",
+        "/api/v1/stations/{id}",
+        "station.change",
+        "station",
+        "station.view",
+        api=True,
+        data={"phone": "0571-1234"},
+        state=_station_state,
     ),
 ]
 

@@ -160,6 +160,9 @@ def seed(today: dt.date | None = None) -> dict:
 
     counts["applicants_created"] = seed_pipeline(orgs["YX-KDWL-FX"], today)
     counts["transfers_created"] = seed_transfers(orgs, today)
+    from dangjian.stations.demo import seed_services
+
+    counts["stations_created"] = seed_services(orgs)
     return counts
 
 

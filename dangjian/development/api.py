@@ -84,7 +84,7 @@ class ApplicantDetail(ApplicantOut):
     due: list[DueOut]
 
 
-class TodoOut(Schema):
+class PipelineTodoOut(Schema):
     applicant_id: int
     name: str
     org_name: str
@@ -116,7 +116,7 @@ class RecordIn(Schema):
     extension_months: int | None = None
 
 
-class Filters(Schema):
+class PipelineFilters(Schema):
     q: str = ""
     stage: Stage | None = None
     status: ApplicantStatus | None = None
@@ -199,7 +199,7 @@ def step_of(person, code: str):
 
 
 @router.get("/people", response={200: ApplicantPage, **ERROR_RESPONSES}, summary="List people in the pipeline")
-def list_people(request, filters: Query[Filters], page: Query[PageParams]):
+def list_people(request, filters: Query[PipelineFilters], page: Query[PageParams]):
     scope.require_action(request.user, "development.view")
     people = selectors.applicant_list(
         request.user,
@@ -221,7 +221,7 @@ def counts(request, under_id: int | None = None):
     ]
 
 
-@router.get("/todo", response={200: list[TodoOut], **ERROR_RESPONSES}, summary="Overdue and due-soon steps")
+@router.get("/todo", response={200: list[PipelineTodoOut], **ERROR_RESPONSES}, summary="Overdue and due-soon steps")
 def todo(request, under_id: int | None = None):
     scope.require_action(request.user, "development.view")
     return [
@@ -239,7 +239,7 @@ def todo(request, under_id: int | None = None):
 
 
 @router.get("/export.xlsx", response={200: None, **ERROR_RESPONSES}, summary="Excel list of the pipeline")
-def export(request, filters: Query[Filters]):
+def export(request, filters: Query[PipelineFilters]):
     scope.require_action(request.user, "development.view")
     people = selectors.applicant_list(
         request.user,

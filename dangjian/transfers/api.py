@@ -51,7 +51,7 @@ class TransferPage(Schema):
     count: int
 
 
-class TodoOut(Schema):
+class TransferTodoOut(Schema):
     to_decide: list[TransferOut]
     expired: list[TransferOut]
     awaiting_receipt: list[TransferOut]
@@ -80,7 +80,7 @@ class ReceiptIn(Schema):
     received_on: dt.date | None = None
 
 
-class VerifyOut(Schema):
+class TransferVerifyOut(Schema):
     genuine: bool
     valid: bool
     letter_number: str = ""
@@ -93,7 +93,7 @@ class VerifyOut(Schema):
     valid_until: dt.date | None = None
 
 
-class Filters(Schema):
+class TransferFilters(Schema):
     direction: str = Field("", pattern=r"^(|incoming|outgoing)$")
     status: TransferStatus | None = None
     expired: bool = False
@@ -157,7 +157,7 @@ def target_by_code(code: str | None) -> PartyOrganisation | None:
 
 
 @router.get("", response={200: TransferPage, **ERROR_RESPONSES}, summary="List transfers issued or received")
-def list_transfers(request, filters: Query[Filters], page: Query[PageParams]):
+def list_transfers(request, filters: Query[TransferFilters], page: Query[PageParams]):
     scope.require_action(request.user, "transfer.view")
     items, count = paginate(
         selectors.transfer_list(
@@ -168,7 +168,7 @@ def list_transfers(request, filters: Query[Filters], page: Query[PageParams]):
     return {"items": [out(t) for t in items], "count": count}
 
 
-@router.get("/todo", response={200: TodoOut, **ERROR_RESPONSES}, summary="Transfers waiting on my organisations")
+@router.get("/todo", response={200: TransferTodoOut, **ERROR_RESPONSES}, summary="Transfers waiting on my organisations")
 def todo(request):
     scope.require_action(request.user, "transfer.view")
     return {key: [out(t) for t in items] for key, items in selectors.todo(request.user).items()}
@@ -180,7 +180,7 @@ def mine(request):
 
 
 @router.get(
-    "/verify/{code}", auth=None, response={200: VerifyOut}, summary="Check a letter's code (public, masked data)"
+    "/verify/{code}", auth=None, response={200: TransferVerifyOut}, summary="Check a letter's code (public, masked data)"
 )
 def verify(request, code: str):
     return verify_out(selectors.verify(code))

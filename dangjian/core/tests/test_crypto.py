@@ -166,6 +166,8 @@ def test_rotation_reencrypts_resumably_and_retires(tree, tmp_path, monkeypatch, 
         "development.Applicant.id_number_enc": 0,
         "members.Member.id_number_enc": 1,
         "members.Member.mobile_enc": 1,
+        "demands.Demand.mobile_enc": 0,
+        "demands.AssistSession.mobile_enc": 0,
     }
     # Exact search keeps working while the index still uses the old blind key.
     assert find_by_id_number(number) == person
