@@ -36,6 +36,13 @@ CALLERS = {
     "accounts": ["system_admin", "security_admin", "secretary"],
     "settings": ["system_admin", "org_admin"],
     "audit": ["audit_admin", "org_admin"],
+    "transfers": ["org_admin", "secretary", "audit_admin"],
+    "development": ["org_admin", "secretary", "audit_admin"],
+    "demands": ["org_admin", "secretary", "system_admin"],
+    "stations": ["org_admin", "secretary", "audit_admin"],
+    "reports": ["org_admin", "secretary", "audit_admin"],
+    "points": ["org_admin", "secretary", "audit_admin"],
+    "council": ["org_admin", "secretary", "audit_admin"],
 }
 
 schema = schemathesis.openapi.from_dict(json.loads(DOCUMENT.read_text(encoding="utf-8")))

@@ -47,8 +47,9 @@ def test_models_and_migrations_agree():
 def test_api_schema_names_are_unique():
     """OpenAPI components are keyed by class name: two schemas called ``MeOut`` in two apps would
     silently share one component, and the document would describe one operation with the other's shape."""
-    import dangjian.api  # noqa: F401 - imports every router and so every schema
     from ninja import Schema
+
+    import dangjian.api  # noqa: F401 - imports every router and so every schema
 
     def subclasses(cls):
         for sub in cls.__subclasses__():

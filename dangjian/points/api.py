@@ -55,7 +55,9 @@ def me(request):
     }
 
 
-@router.post("/redeem", response={200: PointsEntryOut, **ERROR_RESPONSES}, summary="Redeem a worker's points at a station")
+@router.post(
+    "/redeem", response={200: PointsEntryOut, **ERROR_RESPONSES}, summary="Redeem a worker's points at a station"
+)
 def redeem(request, payload: RedeemIn):
     station = scope.get_in_scope(request.user, "points.redeem", Station, pk=payload.station_id)
     return services.points_redeem(

@@ -115,7 +115,7 @@ def _not_found() -> str:
     return _("Not found, or outside the organisations you manage.")
 
 
-@router.get("", auth=None, response={200: StationPage}, summary="Stations, nearest first (public)")
+@router.get("", auth=None, response={200: StationPage, **ERROR_RESPONSES}, summary="Stations, nearest first (public)")
 def search(request, filters: Query[NearFilters]):
     now = timezone.now()
     located = filters.lat is not None and filters.lng is not None

@@ -168,7 +168,9 @@ def list_transfers(request, filters: Query[TransferFilters], page: Query[PagePar
     return {"items": [out(t) for t in items], "count": count}
 
 
-@router.get("/todo", response={200: TransferTodoOut, **ERROR_RESPONSES}, summary="Transfers waiting on my organisations")
+@router.get(
+    "/todo", response={200: TransferTodoOut, **ERROR_RESPONSES}, summary="Transfers waiting on my organisations"
+)
 def todo(request):
     scope.require_action(request.user, "transfer.view")
     return {key: [out(t) for t in items] for key, items in selectors.todo(request.user).items()}
@@ -180,7 +182,10 @@ def mine(request):
 
 
 @router.get(
-    "/verify/{code}", auth=None, response={200: TransferVerifyOut}, summary="Check a letter's code (public, masked data)"
+    "/verify/{code}",
+    auth=None,
+    response={200: TransferVerifyOut, **ERROR_RESPONSES},
+    summary="Check a letter's code (public, masked data)",
 )
 def verify(request, code: str):
     return verify_out(selectors.verify(code))
