@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.dues",
     "dangjian.audit",
     "dangjian.portal",
     "dangjian.demo",

@@ -30,3 +30,5 @@ class TokenScope(models.TextChoices):
     MEMBERS_READ = "members:read", _("Read party members (masked)")
     MEMBERS_WRITE = "members:write", _("Register and change party members")
     MEMBERS_REVEAL = "members:reveal", _("See full ID card and mobile numbers")
+    DUES_READ = "dues:read", _("Read party dues and ledgers")
+    DUES_WRITE = "dues:write", _("Record party dues, payments and declarations")

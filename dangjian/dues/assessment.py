@@ -1,0 +1,216 @@
+"""The monthly assessment, in batches, and the ledger rebuilt from its sources.
+
+One run reads, per member, the declaration in force for the month (one anti-join query streamed
+in chunks), decrypts the base, applies the schedule in force for the member's organisation and any
+approved relief, and writes the rows in chunks: COPY on PostgreSQL, ``bulk_create`` on SQLite.
+Members already assessed for the month are skipped, so a run can be repeated or resumed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
+
+from dangjian.core import crypto
+from dangjian.members.choices import ACTIVE_STATUSES
+
+from . import rules
+from .choices import BASED_KINDS, ReliefStatus
+from .models import BASE_CONTEXT, DuesAssessment, DuesDeclaration, DuesHandover, DuesLedger, DuesRelief, RateSchedule
+
+CHUNK = 20_000
+COLUMNS = [
+    "member_id",
+    "org_id",
+    "month",
+    "kind",
+    "declaration_id",
+    "schedule_id",
+    "relief_id",
+    "base_masked",
+    "band",
+    "rate",
+    "amount",
+    "paid",
+    "created_at",
+]
+
+
+def compiled_schedules() -> list[rules.CompiledSchedule]:
+    return [rules.CompiledSchedule.of(s) for s in RateSchedule.objects.all()]
+
+
+def _reliefs(month: dt.date, member_ids=None) -> dict[int, DuesRelief]:
+    reliefs = DuesRelief.objects.filter(status=ReliefStatus.APPROVED, from_month__lte=month, to_month__gte=month)
+    if member_ids is not None:
+        reliefs = reliefs.filter(member_id__in=member_ids)
+    found: dict[int, DuesRelief] = {}
+    for relief in reliefs.order_by("created_at", "id"):
+        found[relief.member_id] = relief  # the latest decision wins
+    return found
+
+
+def _declarations(month: dt.date, *, path: str = "", member_ids=None):
+    """(member, org, org path, declaration fields) for members due for ``month`` and not yet assessed."""
+    later = DuesDeclaration.objects.filter(member=OuterRef("member"), applies_from__lte=month).filter(
+        Q(applies_from__gt=OuterRef("applies_from")) | Q(applies_from=OuterRef("applies_from"), id__gt=OuterRef("id"))
+    )
+    done = DuesAssessment.objects.filter(member=OuterRef("member"), month=month)
+    rows = (
+        DuesDeclaration.objects.filter(
+            applies_from__lte=month,
+            member__status__in=[str(s) for s in ACTIVE_STATUSES],
+            # Probationary members pay from the branch meeting that admitted them (the join date).
+            member__join_date__lte=rules.month_end(month),
+        )
+        .exclude(Exists(later))
+        .exclude(Exists(done))
+    )
+    if path:
+        rows = rows.filter(member__org__path__startswith=path)
+    if member_ids is not None:
+        rows = rows.filter(member_id__in=member_ids)
+    return rows.order_by().values_list(
+        "member_id", "member__org_id", "member__org__path", "id", "kind", "base_enc", "base_masked", "fixed_amount"
+    )
+
+
+def assessment_rows(month: dt.date, *, path: str = "", member_ids=None):
+    """Yield the computed rows (tuples in COLUMNS order; amounts in fen) for members due for ``month``."""
+    schedules = compiled_schedules()
+    reliefs = _reliefs(month, member_ids)
+    by_path: dict[str, rules.CompiledSchedule | None] = {}
+    now = timezone.now()
+    decrypt = crypto.decrypt
+    for member_id, org_id, org_path, decl_id, kind, base_enc, base_masked, fixed in _declarations(
+        month, path=path, member_ids=member_ids
+    ).iterator(chunk_size=CHUNK):
+        schedule = by_path.get(org_path, False)
+        if schedule is False:
+            schedule = by_path[org_path] = rules.choose_schedule(schedules, org_path, month)
+        if schedule is None:
+            continue  # no rules in force here: nothing can be assessed
+        base_fen = rules.fen(rules.to_money(decrypt(base_enc, BASE_CONTEXT))) if kind in BASED_KINDS else None
+        fixed_fen = rules.fen(fixed) if fixed is not None else None
+        result = rules.compute(schedule, kind, base_fen, fixed_fen)
+        amount, relief_id = result.amount_fen, None
+        relief = reliefs.get(member_id)
+        if relief is not None:
+            amount, relief_id = min(amount, rules.fen(relief.amount)), relief.pk
+        yield (
+            member_id,
+            org_id,
+            month,
+            kind,
+            decl_id,
+            schedule.id,
+            relief_id,
+            base_masked,
+            result.band,
+            None if result.units is None else rules.Decimal(result.units) / rules.RATE_SCALE,
+            amount,
+            0,
+            now,
+        )
+
+
+NULL = "\\N"
+
+
+def _copy_text(rows) -> str:
+    out = io.StringIO()
+    for row in rows:
+        (member_id, org_id, month, kind, decl_id, schedule_id, relief_id, masked, band, rate, amount, paid, now) = row
+        out.write(
+            f"{member_id}\t{org_id}\t{month.isoformat()}\t{kind}\t{decl_id or NULL}\t{schedule_id}\t"
+            f"{relief_id or NULL}\t{masked}\t{band}\t{NULL if rate is None else rate}\t"
+            f"{rules.yuan_text(amount)}\t0.00\t{now.isoformat()}\n"
+        )
+    return out.getvalue()
+
+
+def _write(batch: list[tuple]) -> None:
+    if connection.vendor == "postgresql":
+        table = DuesAssessment._meta.db_table
+        with connection.cursor() as cursor:
+            with cursor.connection.cursor() as pg, pg.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                copy.write(_copy_text(batch))
+        return
+    DuesAssessment.objects.bulk_create(
+        [
+            DuesAssessment(**dict(zip(COLUMNS[:10], row[:10], strict=True)), amount=rules.yuan(row[10]), created_at=row[12])
+            for row in batch
+        ],
+        batch_size=1000,
+    )
+
+
+def assess(month: dt.date, *, path: str = "", member_ids=None) -> int:
+    """Assess every due, unassessed member under ``path`` (or only ``member_ids``) for ``month``;
+    rebuild the touched ledger rows. The caller holds the transaction. Returns the rows written."""
+    written = 0
+    batch: list[tuple] = []
+    orgs: set[int] = set()
+    for row in assessment_rows(month, path=path, member_ids=member_ids):
+        batch.append(row)
+        orgs.add(row[1])
+        if len(batch) >= CHUNK:
+            _write(batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        _write(batch)
+        written += len(batch)
+    if written:
+        ledger_refresh(month, org_ids=None if member_ids is None else orgs, path=path)
+    return written
+
+
+def ledger_refresh(month: dt.date, *, org_ids=None, path: str = "") -> None:
+    """Rebuild the ledger rows of ``month`` (for ``org_ids``, or every organisation under ``path``)
+    from the assessments and handovers themselves."""
+    assessments = DuesAssessment.objects.filter(month=month)
+    handovers = DuesHandover.objects.filter(month=month)
+    if org_ids is not None:
+        assessments, handovers = assessments.filter(org_id__in=org_ids), handovers.filter(org_id__in=org_ids)
+    elif path:
+        assessments = assessments.filter(org__path__startswith=path)
+        handovers = handovers.filter(org__path__startswith=path)
+    totals = {
+        org_id: (assessed, paid, total, full)
+        for org_id, assessed, paid, total, full in assessments.order_by()
+        .values("org_id")
+        .annotate(
+            a=Sum("amount"),
+            p=Sum("paid"),
+            n=Count("id"),
+            f=Count("id", filter=Q(paid__gte=F("amount"))),
+        )
+        .values_list("org_id", "a", "p", "n", "f")
+    }
+    handed = dict(handovers.order_by().values("org_id").annotate(s=Sum("amount")).values_list("org_id", "s"))
+    now = timezone.now()
+    rows = [
+        DuesLedger(
+            org_id=org_id,
+            month=month,
+            assessed=totals.get(org_id, (0, 0, 0, 0))[0],
+            paid=totals.get(org_id, (0, 0, 0, 0))[1],
+            members_total=totals.get(org_id, (0, 0, 0, 0))[2],
+            members_paid=totals.get(org_id, (0, 0, 0, 0))[3],
+            handed_over=handed.get(org_id, 0),
+            updated_at=now,
+        )
+        for org_id in set(totals) | set(handed) | set(org_ids or ())
+    ]
+    DuesLedger.objects.bulk_create(
+        rows,
+        batch_size=5000,
+        update_conflicts=True,
+        unique_fields=["org", "month"],
+        update_fields=["assessed", "paid", "handed_over", "members_total", "members_paid", "updated_at"],
+    )
