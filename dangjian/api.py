@@ -6,6 +6,7 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.accounts.api_auth import SessionAuthCSRF, TokenAuth
 from dangjian.audit.api import router as audit_router
 from dangjian.core.api import install_error_handlers
+from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.orgs.api import router as orgs_router
 from dangjian.portal.api import router as settings_router
@@ -26,6 +27,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/orgs", orgs_router, tags=["orgs"])
 api.add_router("/members", members_router, tags=["members"])
+api.add_router("/dues", dues_router, tags=["dues"])
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/settings", settings_router, tags=["settings"])
 api.add_router("/audit", audit_router, tags=["audit"])

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("api/v1/", api.urls),
 ]

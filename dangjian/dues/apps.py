@@ -42,7 +42,9 @@ class DuesConfig(AppConfig):
         policy.register(
             "dues.back_pay_months", 6, _("Months of dues that may normally be paid back"), minimum=1, maximum=24
         )
-        policy.register("dues.advance_months", 12, _("Months of dues that may be paid in advance"), minimum=0, maximum=24)
+        policy.register(
+            "dues.advance_months", 12, _("Months of dues that may be paid in advance"), minimum=0, maximum=24
+        )
         policy.register(
             "dues.arrears_alert_months",
             6,

@@ -124,7 +124,7 @@ NULL = "\\N"
 def _copy_text(rows) -> str:
     out = io.StringIO()
     for row in rows:
-        (member_id, org_id, month, kind, decl_id, schedule_id, relief_id, masked, band, rate, amount, paid, now) = row
+        (member_id, org_id, month, kind, decl_id, schedule_id, relief_id, masked, band, rate, amount, _paid, now) = row
         out.write(
             f"{member_id}\t{org_id}\t{month.isoformat()}\t{kind}\t{decl_id or NULL}\t{schedule_id}\t"
             f"{relief_id or NULL}\t{masked}\t{band}\t{NULL if rate is None else rate}\t"
@@ -136,13 +136,18 @@ def _copy_text(rows) -> str:
 def _write(batch: list[tuple]) -> None:
     if connection.vendor == "postgresql":
         table = DuesAssessment._meta.db_table
-        with connection.cursor() as cursor:
-            with cursor.connection.cursor() as pg, pg.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                copy.write(_copy_text(batch))
+        with (
+            connection.cursor() as cursor,
+            cursor.connection.cursor() as pg,
+            pg.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+        ):
+            copy.write(_copy_text(batch))
         return
     DuesAssessment.objects.bulk_create(
         [
-            DuesAssessment(**dict(zip(COLUMNS[:10], row[:10], strict=True)), amount=rules.yuan(row[10]), created_at=row[12])
+            DuesAssessment(
+                **dict(zip(COLUMNS[:10], row[:10], strict=True)), amount=rules.yuan(row[10]), created_at=row[12]
+            )
             for row in batch
         ],
         batch_size=1000,

@@ -90,7 +90,11 @@ def order_create(
         action="dues.order",
         obj=payment,
         org_path=member.org.path,
-        changes={"amount": [None, str(amount)], "through_month": [None, f"{through:%Y-%m}"], "gateway": [None, gateway]},
+        changes={
+            "amount": [None, str(amount)],
+            "through_month": [None, f"{through:%Y-%m}"],
+            "gateway": [None, gateway],
+        },
     )
     return payment
 

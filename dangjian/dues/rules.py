@@ -117,7 +117,11 @@ def parse_bands(raw) -> tuple[Band, ...]:
             percent = Decimal(str(percent_raw))
         except InvalidOperation:
             raise ValueError("not a percentage") from None
-        if not percent.is_finite() or not Decimal(0) <= percent <= 100 or percent != percent.quantize(Decimal("0.0001")):
+        if (
+            not percent.is_finite()
+            or not Decimal(0) <= percent <= 100
+            or percent != percent.quantize(Decimal("0.0001"))
+        ):
             raise ValueError("a percentage between 0 and 100 with at most four places")
         bands.append(Band(lower, upper, int(percent * RATE_SCALE)))
         lower = upper
@@ -172,12 +176,15 @@ def choose_schedule(schedules, path: str, month: dt.date):
     start not after the month. ``schedules`` are RateSchedule or CompiledSchedule objects."""
     best = None
     for schedule in schedules:
-        if schedule.effective_from <= month and path.startswith(schedule.scope_path):
-            if best is None or (len(schedule.scope_path), schedule.effective_from) > (
-                len(best.scope_path),
-                best.effective_from,
-            ):
-                best = schedule
+        if (
+            schedule.effective_from <= month
+            and path.startswith(schedule.scope_path)
+            and (
+                best is None
+                or (len(schedule.scope_path), schedule.effective_from) > (len(best.scope_path), best.effective_from)
+            )
+        ):
+            best = schedule
     return best
 
 

@@ -61,7 +61,9 @@ def arrears_list(
             recent=Count("id", filter=Q(month__gte=window)),
         )
         .annotate(
-            alert=Case(When(recent__gte=alert_months, then=Value(True)), default=Value(False), output_field=BooleanField())
+            alert=Case(
+                When(recent__gte=alert_months, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
         )
         .filter(months__gte=max(1, min_months))
     )
@@ -102,7 +104,9 @@ def ledger_reconcile(org: PartyOrganisation, month: dt.date) -> dict:
     sums = assessments.aggregate(
         assessed=Coalesce(Sum("amount"), ZERO), paid=Coalesce(Sum("paid"), ZERO), n=Count("id")
     )
-    allocated = DuesAllocation.objects.filter(assessment__in=assessments).aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+    allocated = DuesAllocation.objects.filter(assessment__in=assessments).aggregate(s=Coalesce(Sum("amount"), ZERO))[
+        "s"
+    ]
     ledger = DuesLedger.objects.filter(org=org, month=month).first()
     received = DuesPayment.objects.filter(
         org=org,

@@ -180,9 +180,7 @@ def declaration_record(
             raise DomainError(_("Enter the monthly income."), field="base")
         if quarter_income not in (None, ""):
             if kind != IncomeKind.SELF_EMPLOYED:
-                raise DomainError(
-                    _("Only self-employed members declare a quarter's income."), field="quarter_income"
-                )
+                raise DomainError(_("Only self-employed members declare a quarter's income."), field="quarter_income")
             monthly = rules.quarter_average(
                 _money(quarter_income, "quarter_income", positive=False, maximum=rules.MAX_BASE * 3)
             )
@@ -245,9 +243,7 @@ def declaration_reveal(*, actor, declaration: DuesDeclaration, reason: str) -> s
 
 
 @transaction.atomic
-def relief_request(
-    *, actor, member: Member, from_month: dt.date, to_month: dt.date, amount, reason: str
-) -> DuesRelief:
+def relief_request(*, actor, member: Member, from_month: dt.date, to_month: dt.date, amount, reason: str) -> DuesRelief:
     """The branch's decision to reduce (or, with amount 0, waive) a member's dues; it applies to
     assessments only after a higher organisation approves it."""
     scope.require(actor, "dues.manage", member)
@@ -287,9 +283,7 @@ def relief_decide(*, actor, relief: DuesRelief, approve: bool) -> DuesRelief:
     if relief.status != ReliefStatus.PENDING:
         raise ConflictError(_("This relief was already decided."), code="already_decided")
     if actor is not None and relief.requested_by_id == actor.pk:
-        raise ConflictError(
-            _("The person who asked for a relief cannot approve it."), code="separation_of_duties"
-        )
+        raise ConflictError(_("The person who asked for a relief cannot approve it."), code="separation_of_duties")
     relief.status = ReliefStatus.APPROVED if approve else ReliefStatus.REJECTED
     relief.decided_by, relief.decided_at = actor, timezone.now()
     relief.save(update_fields=["status", "decided_by", "decided_at"])

@@ -8,7 +8,7 @@ import pytest
 from conftest import make_user
 from dangjian.core.errors import ConflictError, DomainError, NotFoundError
 from dangjian.core.models import AuditEntry
-from dangjian.dues import rules, selectors, services
+from dangjian.dues import selectors, services
 from dangjian.dues.models import DuesAllocation, DuesAssessment, DuesDeclaration, DuesLedger, DuesPayment
 from dangjian.members.tests.factories import member as make_member
 
@@ -96,9 +96,7 @@ def test_assessment_keeps_rule_and_base_and_skips_the_inactive(tree):
 
 def test_probationary_member_pays_from_the_branch_meeting_month(tree):
     today = services.current_month()
-    person = make_member(
-        tree.branch_a, "预备", political_status="probationary", join_date=today, full_member_date=None
-    )
+    person = make_member(tree.branch_a, "预备", political_status="probationary", join_date=today, full_member_date=None)
     services.declaration_record(actor=None, member=person, kind="salaried", base="2000", applies_from=month(-3))
     assert services.assessment_run(actor=None, month=month(-1), org=tree.branch_a) == 0
     assert assess(tree.branch_a) == 1
@@ -124,7 +122,9 @@ def test_rule_versions_across_a_month_boundary(tree):
     assess(tree.branch_a, 0)
     assess(tree.branch_a, 1)
     assess(tree.branch_b, 1)
-    amounts = {(r.org_id, r.month): (r.amount, r.schedule.name) for r in DuesAssessment.objects.select_related("schedule")}
+    amounts = {
+        (r.org_id, r.month): (r.amount, r.schedule.name) for r in DuesAssessment.objects.select_related("schedule")
+    }
     assert amounts == {
         (tree.branch_a.pk, month(0)): (D("40.00"), "中组发〔2008〕3号"),
         (tree.branch_a.pk, month(1)): (D("32.00"), "东街道试行办法"),
@@ -134,16 +134,16 @@ def test_rule_versions_across_a_month_boundary(tree):
 
 def test_schedule_rules(tree):
     org_admin = make_user("org_admin", tree.street_a)
-    data = dict(
-        name="x",
-        salaried_bands=[[None, "1"]],
-        retiree_bands=[[None, "1"]],
-        student_amount="0.2",
-        unemployed_amount="0.2",
-        subsistence_amount="0.2",
-        farmer_min="0.2",
-        farmer_max="1",
-    )
+    data = {
+        "name": "x",
+        "salaried_bands": [[None, "1"]],
+        "retiree_bands": [[None, "1"]],
+        "student_amount": "0.2",
+        "unemployed_amount": "0.2",
+        "subsistence_amount": "0.2",
+        "farmer_min": "0.2",
+        "farmer_max": "1",
+    }
     with pytest.raises(DomainError) as past:
         services.schedule_create(actor=org_admin, org=tree.street_a, effective_from=month(-1), **data)
     assert "effective_from" in past.value.fields
@@ -168,7 +168,12 @@ def test_declaration_changes_assessment_from_its_month_only(tree, secretary):
 def test_relief_needs_higher_approval_by_someone_else(tree, secretary):
     person = declared_member(tree.branch_a, "4000.00")
     relief = services.relief_request(
-        actor=secretary, member=person, from_month=month(0), to_month=month(2), amount="0", reason="重病，支部大会决定免交"
+        actor=secretary,
+        member=person,
+        from_month=month(0),
+        to_month=month(2),
+        amount="0",
+        reason="重病，支部大会决定免交",
     )
     assess(tree.branch_a, 0)
     assert DuesAssessment.objects.get().amount == D("40.00")  # not approved yet
