@@ -12,7 +12,7 @@ import datetime as dt
 import io
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from dangjian.core import crypto
@@ -21,6 +21,7 @@ from dangjian.members.choices import ACTIVE_STATUSES
 from . import rules
 from .choices import BASED_KINDS, ReliefStatus
 from .models import BASE_CONTEXT, DuesAssessment, DuesDeclaration, DuesHandover, DuesLedger, DuesRelief, RateSchedule
+from .sums import fen_sum, to_yuan
 
 CHUNK = 20_000
 COLUMNS = [
@@ -190,24 +191,24 @@ def ledger_refresh(month: dt.date, *, org_ids=None, path: str = "") -> None:
         for org_id, assessed, paid, total, full in assessments.order_by()
         .values("org_id")
         .annotate(
-            a=Sum("amount"),
-            p=Sum("paid"),
+            a=fen_sum("amount"),
+            p=fen_sum("paid"),
             n=Count("id"),
             f=Count("id", filter=Q(paid__gte=F("amount"))),
         )
         .values_list("org_id", "a", "p", "n", "f")
     }
-    handed = dict(handovers.order_by().values("org_id").annotate(s=Sum("amount")).values_list("org_id", "s"))
+    handed = dict(handovers.order_by().values("org_id").annotate(s=fen_sum("amount")).values_list("org_id", "s"))
     now = timezone.now()
     rows = [
         DuesLedger(
             org_id=org_id,
             month=month,
-            assessed=totals.get(org_id, (0, 0, 0, 0))[0],
-            paid=totals.get(org_id, (0, 0, 0, 0))[1],
+            assessed=to_yuan(totals.get(org_id, (0, 0, 0, 0))[0]),
+            paid=to_yuan(totals.get(org_id, (0, 0, 0, 0))[1]),
             members_total=totals.get(org_id, (0, 0, 0, 0))[2],
             members_paid=totals.get(org_id, (0, 0, 0, 0))[3],
-            handed_over=handed.get(org_id, 0),
+            handed_over=to_yuan(handed.get(org_id, 0)),
             updated_at=now,
         )
         for org_id in set(totals) | set(handed) | set(org_ids or ())

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Count, DecimalField, F, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.query import ValuesIterable
 
 from dangjian.core import policy, scope
 from dangjian.orgs.models import PartyOrganisation
@@ -14,6 +15,7 @@ from dangjian.orgs.models import PartyOrganisation
 from . import rules
 from .choices import PaymentStatus
 from .models import DuesAllocation, DuesAssessment, DuesDeclaration, DuesLedger, DuesPayment, DuesRelief
+from .sums import fen_sum, to_yuan
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
@@ -29,13 +31,15 @@ def ledger_rows(user, *, month: dt.date, under: PartyOrganisation | None = None)
 
 def ledger_totals(rows: QuerySet[DuesLedger]) -> dict:
     totals = rows.order_by().aggregate(
-        assessed=Coalesce(Sum("assessed"), ZERO),
-        paid=Coalesce(Sum("paid"), ZERO),
-        handed_over=Coalesce(Sum("handed_over"), ZERO),
+        assessed=fen_sum("assessed"),
+        paid=fen_sum("paid"),
+        handed_over=fen_sum("handed_over"),
         members_total=Coalesce(Sum("members_total"), 0),
         members_paid=Coalesce(Sum("members_paid"), 0),
         orgs=Count("id"),
     )
+    for key in ("assessed", "paid", "handed_over"):
+        totals[key] = to_yuan(totals[key])
     totals["outstanding"] = totals["assessed"] - totals["paid"]
     totals["rate"] = (totals["paid"] * 100 / totals["assessed"]) if totals["assessed"] else None
     return totals
@@ -56,7 +60,7 @@ def arrears_list(
         .values("member_id", name=F("member__name"), org_name=F("org__name"))
         .annotate(
             months=Count("id"),
-            outstanding=Sum(F("amount") - F("paid"), output_field=MONEY),
+            outstanding_fen=fen_sum(F("amount") - F("paid")),
             oldest=Min("month"),
             recent=Count("id", filter=Q(month__gte=window)),
         )
@@ -69,7 +73,18 @@ def arrears_list(
     )
     if alert_only:
         rows = rows.filter(recent__gte=alert_months)
-    return rows.order_by("-months", "name", "member_id")
+    rows = rows.order_by("-months", "name", "member_id")
+    rows._iterable_class = _ArrearsRows
+    return rows
+
+
+class _ArrearsRows(ValuesIterable):
+    """Rows as dicts with ``outstanding`` in yuan (summed exactly in fen)."""
+
+    def __iter__(self):
+        for row in super().__iter__():
+            row["outstanding"] = to_yuan(row.pop("outstanding_fen"))
+            yield row
 
 
 def member_assessments(member, limit: int = 24) -> list[DuesAssessment]:
@@ -91,9 +106,7 @@ def member_reliefs(member) -> list[DuesRelief]:
 
 
 def member_outstanding(member) -> Decimal:
-    return DuesAssessment.objects.filter(member=member).aggregate(
-        s=Coalesce(Sum(F("amount") - F("paid"), output_field=MONEY), ZERO)
-    )["s"]
+    return to_yuan(DuesAssessment.objects.filter(member=member).aggregate(s=fen_sum(F("amount") - F("paid")))["s"])
 
 
 def ledger_reconcile(org: PartyOrganisation, month: dt.date) -> dict:
@@ -114,10 +127,10 @@ def ledger_reconcile(org: PartyOrganisation, month: dt.date) -> dict:
         paid_at__date__gte=month,
         paid_at__date__lte=rules.month_end(month),
     )
-    received_sum = received.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
-    received_allocated = DuesAllocation.objects.filter(payment__in=received).aggregate(s=Coalesce(Sum("amount"), ZERO))[
-        "s"
-    ]
+    received_sum = to_yuan(received.aggregate(s=fen_sum("amount"))["s"])
+    received_allocated = to_yuan(
+        DuesAllocation.objects.filter(payment__in=received).aggregate(s=fen_sum("amount"))["s"]
+    )
     result = {
         "assessed": sums["assessed"],
         "paid": sums["paid"],
