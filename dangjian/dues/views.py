@@ -50,8 +50,8 @@ def _under(request, action="dues.view"):
 
 @login_required
 def ledger(request):
+    month, under = _month(request), _under(request)  # an organisation outside the scope is a 404
     scope.require_action(request.user, "dues.view")
-    month, under = _month(request), _under(request)
     rows = selectors.ledger_rows(request.user, month=month, under=under)
     return render(
         request,
@@ -72,8 +72,8 @@ def ledger(request):
 
 @login_required
 def ledger_export(request):
+    month, under = _month(request), _under(request)  # an organisation outside the scope is a 404
     scope.require_action(request.user, "dues.view")
-    month, under = _month(request), _under(request)
     rows = selectors.ledger_rows(request.user, month=month, under=under)
     response = HttpResponse(
         excel.ledger_workbook(rows, month),
@@ -87,6 +87,7 @@ def ledger_export(request):
 @require_POST
 def assess(request):
     under = scope.get_in_scope(request.user, "dues.view", PartyOrganisation, pk=request.POST.get("under") or 0)
+    scope.require(request.user, "dues.manage", under)
     form = AssessForm(request.POST)
     if form.is_valid():
         count = run_service(
@@ -115,8 +116,8 @@ def handover(request, org_id):
 
 @login_required
 def arrears(request):
-    scope.require_action(request.user, "dues.view")
     under = _under(request)
+    scope.require_action(request.user, "dues.view")
     as_of = _month(request)
     alert_only = request.GET.get("alert") == "1"
     rows = selectors.arrears_list(request.user, as_of=as_of, under=under, alert_only=alert_only)
