@@ -29,7 +29,9 @@ class DuesConfig(AppConfig):
         scope.register_scoped_model(DuesAssessment, "org__path")
         scope.register_scoped_model(DuesPayment, "org__path")
         scope.register_scoped_model(DuesHandover, "org__path")
-        scope.register_scoped_model(DuesLedger, "org__path")
+        scope.register_scoped_model(DuesLedger, "org_path")
+        scope.register_path_copy(DuesLedger, "org_path")
+        scope.register_path_copy(RateSchedule, "scope_path")
         managers = [R.ORG_ADMIN, R.SECRETARY]
         scope.register_action(
             "dues.view", T.DUES_READ, _("View party dues and ledgers"), [R.ORG_ADMIN, R.SECRETARY, R.COMMITTEE_MEMBER]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from dangjian.core import crypto
 from dangjian.members.choices import ACTIVE_STATUSES
+from dangjian.orgs.models import PartyOrganisation
 
 from . import rules
 from .choices import BASED_KINDS, ReliefStatus
@@ -155,24 +157,35 @@ def _write(batch: list[tuple]) -> None:
     )
 
 
-def assess(month: dt.date, *, path: str = "", member_ids=None) -> int:
+def assess(month: dt.date, *, path: str = "", member_ids=None, timings: dict | None = None) -> int:
     """Assess every due, unassessed member under ``path`` (or only ``member_ids``) for ``month``;
-    rebuild the touched ledger rows. The caller holds the transaction. Returns the rows written."""
+    rebuild the touched ledger rows. The caller holds the transaction. Returns the rows written.
+    ``timings`` (optional) receives the seconds spent writing rows and rebuilding the ledger."""
+    timings = {} if timings is None else timings
+    timings.update(write=0.0, ledger=0.0)
     written = 0
     batch: list[tuple] = []
     orgs: set[int] = set()
+
+    def flush() -> None:
+        started = time.perf_counter()
+        _write(batch)
+        timings["write"] += time.perf_counter() - started
+
     for row in assessment_rows(month, path=path, member_ids=member_ids):
         batch.append(row)
         orgs.add(row[1])
         if len(batch) >= CHUNK:
-            _write(batch)
+            flush()
             written += len(batch)
             batch = []
     if batch:
-        _write(batch)
+        flush()
         written += len(batch)
     if written:
+        started = time.perf_counter()
         ledger_refresh(month, org_ids=None if member_ids is None else orgs, path=path)
+        timings["ledger"] = time.perf_counter() - started
     return written
 
 
@@ -200,9 +213,12 @@ def ledger_refresh(month: dt.date, *, org_ids=None, path: str = "") -> None:
     }
     handed = dict(handovers.order_by().values("org_id").annotate(s=fen_sum("amount")).values_list("org_id", "s"))
     now = timezone.now()
+    org_ids_all = set(totals) | set(handed) | set(org_ids or ())
+    paths = dict(PartyOrganisation.objects.filter(pk__in=org_ids_all).values_list("pk", "path"))
     rows = [
         DuesLedger(
             org_id=org_id,
+            org_path=paths.get(org_id, ""),
             month=month,
             assessed=to_yuan(totals.get(org_id, (0, 0, 0, 0))[0]),
             paid=to_yuan(totals.get(org_id, (0, 0, 0, 0))[1]),
@@ -211,12 +227,12 @@ def ledger_refresh(month: dt.date, *, org_ids=None, path: str = "") -> None:
             handed_over=to_yuan(handed.get(org_id, 0)),
             updated_at=now,
         )
-        for org_id in set(totals) | set(handed) | set(org_ids or ())
+        for org_id in org_ids_all
     ]
     DuesLedger.objects.bulk_create(
         rows,
         batch_size=5000,
         update_conflicts=True,
         unique_fields=["org", "month"],
-        update_fields=["assessed", "paid", "handed_over", "members_total", "members_paid", "updated_at"],
+        update_fields=["org_path", "assessed", "paid", "handed_over", "members_total", "members_paid", "updated_at"],
     )

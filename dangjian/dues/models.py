@@ -130,15 +130,19 @@ class DuesAssessment(models.Model):
     """What one member owes for one month, with what produced it: the declaration (base), the
     schedule and band (rule) and any approved relief. ``paid`` is the sum of its allocations."""
 
-    # Indexes: (member, month) and (org, month) serve every lookup; the references to the
-    # declaration, schedule and relief are explanations, never searched, so they carry no index
-    # (a monthly run inserts a million rows).
+    # A monthly run inserts a million rows, so this table carries only the indexes its reads
+    # need, (member, month) and (org, month), and no foreign-key constraints in the database:
+    # each would be a trigger per row at commit (measured: ~30 s of a province's run). The
+    # references are still ForeignKeys for the ORM, which applies on_delete itself; the run takes
+    # member and organisation ids from the member rows it reads in the same transaction, and
+    # declarations, schedules and reliefs are append-only (PROTECT refuses their deletion).
     member = models.ForeignKey(
         "members.Member",
         verbose_name=_("member"),
         on_delete=models.CASCADE,
         related_name="dues_assessments",
         db_index=False,
+        db_constraint=False,
     )
     org = models.ForeignKey(
         "orgs.PartyOrganisation",
@@ -146,6 +150,7 @@ class DuesAssessment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     month = models.DateField(_("month"))
     kind = models.CharField(_("income kind"), max_length=20, choices=IncomeKind.choices)
@@ -157,9 +162,15 @@ class DuesAssessment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     schedule = models.ForeignKey(
-        RateSchedule, verbose_name=_("rate schedule"), on_delete=models.PROTECT, related_name="+", db_index=False
+        RateSchedule,
+        verbose_name=_("rate schedule"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     relief = models.ForeignKey(
         DuesRelief,
@@ -169,6 +180,7 @@ class DuesAssessment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     base_masked = models.CharField(_("monthly base"), max_length=20, blank=True, default="")
     band = models.CharField(_("band"), max_length=40, blank=True, default="")
@@ -301,6 +313,10 @@ class DuesLedger(models.Model):
     org = models.ForeignKey(
         "orgs.PartyOrganisation", verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
     )
+    # A copy of the organisation's path: the subtree page walks the (month, org_path) index in
+    # tree order instead of joining 50,000 organisations. It scopes the row, and an organisation
+    # move rewrites it in the same transaction (core.scope.carry_paths).
+    org_path = models.CharField(_("organisation path"), max_length=255, default="")
     month = models.DateField(_("month"))
     assessed = money(_("assessed"), default=0)
     paid = money(_("paid"), default=0)
@@ -314,7 +330,7 @@ class DuesLedger(models.Model):
         verbose_name_plural = _("dues ledgers")
         ordering = ["-month", "org_id"]
         constraints = [models.UniqueConstraint(fields=["org", "month"], name="dues_ledger_one_per_month")]
-        indexes = [models.Index(fields=["month", "org"], name="dues_ledger_month_org_idx")]
+        indexes = [models.Index(fields=["month", "org_path"], name="dues_ledger_month_path_idx")]
 
     def __str__(self) -> str:
         return f"{self.org_id} · {self.month:%Y-%m}"

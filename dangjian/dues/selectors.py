@@ -23,10 +23,12 @@ ZERO = Value(Decimal("0.00"), output_field=MONEY)
 
 def ledger_rows(user, *, month: dt.date, under: PartyOrganisation | None = None) -> QuerySet[DuesLedger]:
     """One row per organisation of the user's scope (under ``under``) for ``month``, in tree order."""
+    # The copied path (kept current on moves by scope.carry_paths) scopes, narrows and orders
+    # through the (month, org_path) index without joining the organisations.
     rows = scope.restrict(user, "dues.view", model=DuesLedger).filter(month=month)
     if under is not None:
-        rows = rows.filter(org__path__startswith=under.path)
-    return rows.select_related("org").order_by("org__path")
+        rows = rows.filter(org_path__startswith=under.path)
+    return rows.select_related("org").order_by("org_path")
 
 
 def ledger_totals(rows: QuerySet[DuesLedger]) -> dict:

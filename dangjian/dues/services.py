@@ -4,6 +4,7 @@ handovers. Each checks scope, validates, writes and audits in one transaction.""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
@@ -308,7 +309,7 @@ def _lock_month(month: dt.date) -> None:
 
 
 @transaction.atomic
-def assessment_run(*, actor, month: dt.date, org: PartyOrganisation | None = None) -> int:
+def assessment_run(*, actor, month: dt.date, org: PartyOrganisation | None = None, timings: dict | None = None) -> int:
     """Assess every due member under ``org`` (everything: the platform only) for ``month``.
     Already assessed members keep their rows. Returns the number of new assessments."""
     if org is None and actor is not None:
@@ -319,7 +320,8 @@ def assessment_run(*, actor, month: dt.date, org: PartyOrganisation | None = Non
     if month > rules.add_months(current_month(), policy.value("dues.advance_months", org.path if org else "")):
         raise DomainError(_("That month is too far ahead to assess."), field="month")
     _lock_month(month)
-    count = assessment.assess(month, path=org.path if org is not None else "")
+    started = time.perf_counter()
+    count = assessment.assess(month, path=org.path if org is not None else "", timings=timings)
     audit.record(
         actor=actor,
         action="dues.assess",
@@ -329,6 +331,8 @@ def assessment_run(*, actor, month: dt.date, org: PartyOrganisation | None = Non
         org_path=org.path if org is not None else "",
         changes={"month": [None, f"{month:%Y-%m}"], "assessed": [None, count]},
     )
+    if timings is not None:
+        timings["total"] = time.perf_counter() - started
     return count
 
 

@@ -296,3 +296,18 @@ def test_arrears_and_six_month_alert(tree, secretary):
     rows = selectors.arrears_list(secretary, as_of=month(1))
     assert [(r["name"], r["months"], r["alert"]) for r in rows] == [("欠缴", 6, True), ("按时", 1, False)]
     assert [r["name"] for r in selectors.arrears_list(secretary, as_of=month(1), min_months=6)] == ["欠缴"]
+
+
+def test_ledger_rows_and_regional_rules_follow_an_organisation_move(tree, secretary):
+    from dangjian.orgs import services as org_services
+
+    declared_member(tree.branch_a, "4000.00")
+    assess(tree.branch_a)
+    org_services.org_move(actor=None, org=tree.branch_a, new_parent=tree.street_b)
+    tree.branch_a.refresh_from_db()
+    ledger = DuesLedger.objects.get(org=tree.branch_a)
+    assert ledger.org_path == tree.branch_a.path and ledger.org_path.startswith(tree.street_b.path)
+    east = make_user("secretary", tree.street_a)
+    assert list(selectors.ledger_rows(east, month=month(0))) == []
+    west = make_user("secretary", tree.street_b)
+    assert [r.org_id for r in selectors.ledger_rows(west, month=month(0))] == [tree.branch_a.pk]
