@@ -82,6 +82,13 @@ def _declarations(month: dt.date, *, path: str = "", member_ids=None):
     )
 
 
+def _base_fen(text: str) -> int:
+    """The stored base ("4500.00", as declaration_record writes it) in fen, without Decimal."""
+    if len(text) > 3 and text[-3] == "." and text[:-3].isdigit() and text[-2:].isdigit():
+        return int(text[:-3]) * 100 + int(text[-2:])
+    return rules.fen(rules.to_money(text))
+
+
 def assessment_rows(month: dt.date, *, path: str = "", member_ids=None):
     """Yield the computed rows (tuples in COLUMNS order; amounts in fen) for members due for ``month``."""
     schedules = compiled_schedules()
@@ -89,6 +96,7 @@ def assessment_rows(month: dt.date, *, path: str = "", member_ids=None):
     by_path: dict[str, rules.CompiledSchedule | None] = {}
     now = timezone.now()
     decrypt = crypto.decrypt
+    rates: dict = {}
     for member_id, org_id, org_path, decl_id, kind, base_enc, base_masked, fixed in _declarations(
         month, path=path, member_ids=member_ids
     ).iterator(chunk_size=CHUNK):
@@ -97,9 +105,14 @@ def assessment_rows(month: dt.date, *, path: str = "", member_ids=None):
             schedule = by_path[org_path] = rules.choose_schedule(schedules, org_path, month)
         if schedule is None:
             continue  # no rules in force here: nothing can be assessed
-        base_fen = rules.fen(rules.to_money(decrypt(base_enc, BASE_CONTEXT))) if kind in BASED_KINDS else None
+        base_fen = _base_fen(decrypt(base_enc, BASE_CONTEXT)) if kind in BASED_KINDS else None
         fixed_fen = rules.fen(fixed) if fixed is not None else None
         result = rules.compute(schedule, kind, base_fen, fixed_fen)
+        rate = rates.get(result.units, False)
+        if rate is False:
+            rate = rates[result.units] = (
+                None if result.units is None else rules.Decimal(result.units) / rules.RATE_SCALE
+            )
         amount, relief_id = result.amount_fen, None
         relief = reliefs.get(member_id)
         if relief is not None:
@@ -114,7 +127,7 @@ def assessment_rows(month: dt.date, *, path: str = "", member_ids=None):
             relief_id,
             base_masked,
             result.band,
-            None if result.units is None else rules.Decimal(result.units) / rules.RATE_SCALE,
+            rate,
             amount,
             0,
             now,
@@ -185,6 +198,10 @@ def assess(month: dt.date, *, path: str = "", member_ids=None, timings: dict | N
     if written:
         started = time.perf_counter()
         ledger_refresh(month, org_ids=None if member_ids is None else orgs, path=path)
+        if connection.vendor == "postgresql" and written >= CHUNK:
+            # Fresh statistics after a bulk write, so the ledger pages get their index plans at once.
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {DuesLedger._meta.db_table}")
         timings["ledger"] = time.perf_counter() - started
     return written
 

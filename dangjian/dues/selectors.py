@@ -26,9 +26,19 @@ def ledger_rows(user, *, month: dt.date, under: PartyOrganisation | None = None)
     # The copied path (kept current on moves by scope.carry_paths) scopes, narrows and orders
     # through the (month, org_path) index without joining the organisations.
     rows = scope.restrict(user, "dues.view", model=DuesLedger).filter(month=month)
+    prefixes = [under.path] if under is not None else list(scope.scope_for(user, "dues.view").paths)
     if under is not None:
         rows = rows.filter(org_path__startswith=under.path)
+    if len(prefixes) == 1:
+        # The same subtree as a range: unlike LIKE under a non-C collation, a range is an index
+        # condition on (month, org_path), so the page walks the index in order and stops at 50.
+        rows = rows.filter(org_path__gte=prefixes[0], org_path__lte=_range_end(prefixes[0]))
     return rows.select_related("org").order_by("org_path")
+
+
+def _range_end(prefix: str) -> str:
+    """An upper bound for every path that starts with ``prefix`` (paths use 0-9 and A-Z)."""
+    return prefix + "Z" * (255 - len(prefix))
 
 
 def ledger_totals(rows: QuerySet[DuesLedger]) -> dict:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import BigIntegerField, F, Sum, Value
-from django.db.models.functions import Coalesce, Round
+from django.db.models.functions import Cast, Coalesce, Round
 
 
 def fen_sum(expression, **extra) -> Coalesce:
     """SUM of ``expression`` (yuan) in whole fen, 0 when there are no rows."""
     if isinstance(expression, str):
         expression = F(expression)
+    if connection.vendor == "postgresql":  # numeric is exact: sum first, then scale once
+        return Coalesce(Cast(Sum(expression, **extra) * 100, BigIntegerField()), Value(0))
     return Coalesce(Sum(Round(expression * 100), output_field=BigIntegerField(), **extra), Value(0))
 
 
