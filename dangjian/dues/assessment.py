@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import time
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -89,49 +91,126 @@ def _base_fen(text: str) -> int:
     return rules.fen(rules.to_money(text))
 
 
+class _Computer:
+    """The rules, schedules and reliefs of one run, applied to raw declaration rows."""
+
+    def __init__(self, month: dt.date, member_ids=None):
+        self.month = month
+        self.schedules = compiled_schedules()
+        self.reliefs = _reliefs(month, member_ids)
+        self.by_path: dict[str, rules.CompiledSchedule | None] = {}
+        self.rates: dict = {}
+        self.now = timezone.now()
+
+    def rows(self, raw):
+        """Yield the computed rows (tuples in COLUMNS order; amounts in fen)."""
+        month, by_path, rates, reliefs, decrypt = self.month, self.by_path, self.rates, self.reliefs, crypto.decrypt
+        for member_id, org_id, org_path, decl_id, kind, base_enc, base_masked, fixed in raw:
+            schedule = by_path.get(org_path, False)
+            if schedule is False:
+                schedule = by_path[org_path] = rules.choose_schedule(self.schedules, org_path, month)
+            if schedule is None:
+                continue  # no rules in force here: nothing can be assessed
+            base_fen = _base_fen(decrypt(base_enc, BASE_CONTEXT)) if kind in BASED_KINDS else None
+            fixed_fen = rules.fen(fixed) if fixed is not None else None
+            result = rules.compute(schedule, kind, base_fen, fixed_fen)
+            rate = rates.get(result.units, False)
+            if rate is False:
+                rate = rates[result.units] = (
+                    None if result.units is None else rules.Decimal(result.units) / rules.RATE_SCALE
+                )
+            amount, relief_id = result.amount_fen, None
+            relief = reliefs.get(member_id)
+            if relief is not None:
+                amount, relief_id = min(amount, rules.fen(relief.amount)), relief.pk
+            yield (
+                member_id,
+                org_id,
+                month,
+                kind,
+                decl_id,
+                schedule.id,
+                relief_id,
+                base_masked,
+                result.band,
+                rate,
+                amount,
+                0,
+                self.now,
+            )
+
+
 def assessment_rows(month: dt.date, *, path: str = "", member_ids=None):
     """Yield the computed rows (tuples in COLUMNS order; amounts in fen) for members due for ``month``."""
-    schedules = compiled_schedules()
-    reliefs = _reliefs(month, member_ids)
-    by_path: dict[str, rules.CompiledSchedule | None] = {}
-    now = timezone.now()
-    decrypt = crypto.decrypt
-    rates: dict = {}
-    for member_id, org_id, org_path, decl_id, kind, base_enc, base_masked, fixed in _declarations(
-        month, path=path, member_ids=member_ids
-    ).iterator(chunk_size=CHUNK):
-        schedule = by_path.get(org_path, False)
-        if schedule is False:
-            schedule = by_path[org_path] = rules.choose_schedule(schedules, org_path, month)
-        if schedule is None:
-            continue  # no rules in force here: nothing can be assessed
-        base_fen = _base_fen(decrypt(base_enc, BASE_CONTEXT)) if kind in BASED_KINDS else None
-        fixed_fen = rules.fen(fixed) if fixed is not None else None
-        result = rules.compute(schedule, kind, base_fen, fixed_fen)
-        rate = rates.get(result.units, False)
-        if rate is False:
-            rate = rates[result.units] = (
-                None if result.units is None else rules.Decimal(result.units) / rules.RATE_SCALE
-            )
-        amount, relief_id = result.amount_fen, None
-        relief = reliefs.get(member_id)
-        if relief is not None:
-            amount, relief_id = min(amount, rules.fen(relief.amount)), relief.pk
-        yield (
-            member_id,
-            org_id,
-            month,
-            kind,
-            decl_id,
-            schedule.id,
-            relief_id,
-            base_masked,
-            result.band,
-            rate,
-            amount,
-            0,
-            now,
-        )
+    raw = _declarations(month, path=path, member_ids=member_ids).iterator(chunk_size=CHUNK)
+    yield from _Computer(month, member_ids).rows(raw)
+
+
+# The parallel run: the main process reads the declarations and writes the rows; forked workers
+# only decrypt and apply the rules (no database access, so they never touch the inherited
+# connection). The computer is set before the fork, so workers inherit it.
+_COMPUTER: _Computer | None = None
+
+
+def _chunk_text(raw_chunk: list[tuple]) -> tuple[str, set[int], int]:
+    rows = list(_COMPUTER.rows(raw_chunk))
+    return _copy_text(rows), {row[1] for row in rows}, len(rows)
+
+
+def _raw_chunks(month: dt.date, path: str):
+    chunk: list[tuple] = []
+    for row in _declarations(month, path=path).iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _workers() -> int:
+    return int(getattr(settings, "DUES_ASSESS_WORKERS", 0) or os.cpu_count() or 1)
+
+
+def _assess_parallel(month: dt.date, path: str, timings: dict) -> int | None:
+    """COPY-based run with worker processes; None when the run is too small to be worth it."""
+    global _COMPUTER
+    chunks = _raw_chunks(month, path)
+    first = next(chunks, None)
+    if first is None or len(first) < CHUNK or _workers() < 2:
+        _COMPUTER = _Computer(month)
+        text, _orgs, count = _chunk_text(first or [])
+        _COMPUTER = None
+        if count:
+            started = time.perf_counter()
+            _copy(text)
+            timings["write"] += time.perf_counter() - started
+        return count
+    import multiprocessing
+    from collections import deque
+
+    _COMPUTER = _Computer(month)
+    written = 0
+    try:
+        with multiprocessing.get_context("fork").Pool(_workers()) as pool:
+            pending: deque = deque([pool.apply_async(_chunk_text, (first,))])
+
+            def drain(limit: int) -> None:
+                nonlocal written
+                while len(pending) > limit:
+                    text, _orgs, count = pending.popleft().get()
+                    started = time.perf_counter()
+                    _copy(text)
+                    timings["write"] += time.perf_counter() - started
+                    written += count
+
+            for chunk in chunks:
+                pending.append(pool.apply_async(_chunk_text, (chunk,)))
+                drain(2 * _workers())
+            drain(0)
+    finally:
+        _COMPUTER = None
+    return written
 
 
 NULL = "\\N"
@@ -149,15 +228,19 @@ def _copy_text(rows) -> str:
     return out.getvalue()
 
 
+def _copy(text: str) -> None:
+    table = DuesAssessment._meta.db_table
+    with (
+        connection.cursor() as cursor,
+        cursor.connection.cursor() as pg,
+        pg.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+    ):
+        copy.write(text)
+
+
 def _write(batch: list[tuple]) -> None:
     if connection.vendor == "postgresql":
-        table = DuesAssessment._meta.db_table
-        with (
-            connection.cursor() as cursor,
-            cursor.connection.cursor() as pg,
-            pg.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy,
-        ):
-            copy.write(_copy_text(batch))
+        _copy(_copy_text(batch))
         return
     DuesAssessment.objects.bulk_create(
         [
@@ -180,6 +263,18 @@ def assess(month: dt.date, *, path: str = "", member_ids=None, timings: dict | N
     batch: list[tuple] = []
     orgs: set[int] = set()
 
+    if connection.vendor == "postgresql" and member_ids is None:
+        written = _assess_parallel(month, path, timings)
+        if written:
+            started = time.perf_counter()
+            ledger_refresh(month, path=path)
+            if written >= CHUNK:
+                # Fresh statistics after a bulk write, so the ledger pages get their index plans at once.
+                with connection.cursor() as cursor:
+                    cursor.execute(f"ANALYZE {DuesLedger._meta.db_table}")
+            timings["ledger"] = time.perf_counter() - started
+        return written
+
     def flush() -> None:
         started = time.perf_counter()
         _write(batch)
@@ -198,10 +293,6 @@ def assess(month: dt.date, *, path: str = "", member_ids=None, timings: dict | N
     if written:
         started = time.perf_counter()
         ledger_refresh(month, org_ids=None if member_ids is None else orgs, path=path)
-        if connection.vendor == "postgresql" and written >= CHUNK:
-            # Fresh statistics after a bulk write, so the ledger pages get their index plans at once.
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {DuesLedger._meta.db_table}")
         timings["ledger"] = time.perf_counter() - started
     return written
 

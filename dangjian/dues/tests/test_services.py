@@ -311,3 +311,22 @@ def test_ledger_rows_and_regional_rules_follow_an_organisation_move(tree, secret
     assert list(selectors.ledger_rows(east, month=month(0))) == []
     west = make_user("secretary", tree.street_b)
     assert [r.org_id for r in selectors.ledger_rows(west, month=month(0))] == [tree.branch_a.pk]
+
+
+def test_parallel_run_gives_the_same_rows(tree, monkeypatch, settings):
+    """The PostgreSQL run in worker processes (forced here with tiny chunks) equals the serial one."""
+    from django.db import connection
+
+    from dangjian.dues import assessment
+
+    bases = ["3000.00", "3000.01", "5000.00", "10000.01", "2999.00", "777.77", "12345.67"]
+    for n, base in enumerate(bases):
+        declared_member(tree.branch_a if n % 2 else tree.branch_b, base, name=f"党员{n}")
+    monkeypatch.setattr(assessment, "CHUNK", 2)
+    settings.DUES_ASSESS_WORKERS = 2
+    assert services.assessment_run(actor=None, month=month(0), org=None) == len(bases)
+    got = dict(DuesAssessment.objects.values_list("member__name", "amount"))
+    expected = [D("15.00"), D("30.00"), D("50.00"), D("200.00"), D("15.00"), D("3.89"), D("246.91")]
+    assert got == {f"党员{n}": amount for n, amount in enumerate(expected)}
+    assert DuesLedger.objects.get(org=tree.branch_a).assessed == D("30.00") + D("200.00") + D("3.89")
+    assert connection.vendor in ("postgresql", "sqlite")
