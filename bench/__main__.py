@@ -2,13 +2,14 @@
 
 import sys
 
-from bench import audit_chain, members_scale, orgs_tree, stations_nearest
+from bench import audit_chain, dues_assessment, members_scale, orgs_tree, stations_nearest
 
 BENCHMARKS = {
     "orgs_tree": orgs_tree.main,
     "members_scale": members_scale.main,
     "audit_chain": audit_chain.main,
     "stations_nearest": stations_nearest.main,
+    "dues_assessment": dues_assessment.main,
 }
 
 

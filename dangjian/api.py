@@ -9,6 +9,7 @@ from dangjian.core.api import install_error_handlers
 from dangjian.council.api import router as council_router
 from dangjian.demands.api import router as demands_router
 from dangjian.development.api import router as development_router
+from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.orgs.api import router as orgs_router
 from dangjian.points.api import router as points_router
@@ -33,6 +34,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/orgs", orgs_router, tags=["orgs"])
 api.add_router("/members", members_router, tags=["members"])
+api.add_router("/dues", dues_router, tags=["dues"])
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/settings", settings_router, tags=["settings"])
 api.add_router("/audit", audit_router, tags=["audit"])

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dangjian.points",
     "dangjian.reports",
     "dangjian.council",
+    "dangjian.dues",
     "dangjian.audit",
     "dangjian.portal",
     "dangjian.demo",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("transfers/", include("dangjian.transfers.urls")),
     path("development/", include("dangjian.development.urls")),

@@ -43,6 +43,7 @@ CALLERS = {
     "reports": ["org_admin", "secretary", "audit_admin"],
     "points": ["org_admin", "secretary", "audit_admin"],
     "council": ["org_admin", "secretary", "audit_admin"],
+    "dues": ["org_admin", "secretary", "audit_admin"],
 }
 
 schema = schemathesis.openapi.from_dict(json.loads(DOCUMENT.read_text(encoding="utf-8")))

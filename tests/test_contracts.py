@@ -22,6 +22,7 @@ def test_every_operation_is_tagged_by_app():
     assert tags == {
         "orgs",
         "members",
+        "dues",
         "accounts",
         "settings",
         "audit",

@@ -95,6 +95,11 @@ SPEC: dict[str, set[str]] = {
     "council.view": {"org_admin", "secretary", "committee_member"},
     "council.manage": {"org_admin", "secretary"},
     "assist.act": {"secretary", "station_manager"},
+    "dues.view": {"org_admin", "secretary", "committee_member"},
+    "dues.manage": {"org_admin", "secretary"},
+    "dues.reveal": {"org_admin", "secretary"},
+    "dues.approve": {"org_admin"},
+    "dues.configure": {"org_admin"},
 }
 
 
@@ -290,6 +295,36 @@ def _station_state(w):
     from dangjian.stations.models import Station
 
     return list(Station.objects.order_by("pk").values_list("pk", "name", "phone", "org_id"))
+    _dues(w)
+    return w
+
+
+def _dues(w):
+    """Both members declared and assessed for this month (unpaid: both are in arrears)."""
+    from dangjian.dues import rules, services
+
+    this_month = services.current_month()
+    for person in (w.member_in, w.member_out):
+        services.declaration_record(
+            actor=None, member=person, kind="salaried", base="4000.00", applies_from=rules.add_months(this_month, -1)
+        )
+    services.assessment_run(actor=None, month=this_month, org=None)
+
+
+def _dues_state(w):
+    from dangjian.dues.models import DuesAssessment, DuesDeclaration, DuesPayment
+
+    return (
+        sorted(DuesAssessment.objects.values_list("member_id", "month", "amount", "paid")),
+        sorted(DuesPayment.objects.values_list("member_id", "amount")),
+        DuesDeclaration.objects.count(),
+    )
+
+
+def _next_month() -> str:
+    from dangjian.dues import rules, services
+
+    return f"{rules.add_months(services.current_month(), 1):%Y-%m}"
 
 
 @dataclass
@@ -745,6 +780,39 @@ PAGE_OPS = [
     ),
 ]
 
+DUES_PAY = {"action": "pay", "amount": "40.00", "method": "cash", "receipt_no": "R1", "idempotency_key": "matrix-0001"}
+PAGE_OPS += [
+    Op("dues ledger", "get", "/dues/", "dues.view"),
+    Op("dues ledger of a branch", "get", "/dues/?under={id}", "dues.view", "org", "dues.view"),
+    Op("dues ledger export", "get", "/dues/export.xlsx", "dues.view"),
+    Op("dues arrears", "get", "/dues/arrears", "dues.view", hides="李四"),
+    Op("dues reliefs", "get", "/dues/reliefs", "dues.view"),
+    Op("dues member account", "get", "/dues/members/{id}/", "dues.view", "member", "dues.view"),
+    Op(
+        "dues record payment",
+        "post",
+        "/dues/members/{id}/",
+        "dues.manage",
+        "member",
+        "dues.view",
+        data=DUES_PAY,
+        ok=(302,),
+        state=_dues_state,
+    ),
+    Op("dues handover form", "get", "/dues/handover/{id}", "dues.manage", "org", "dues.view"),
+    Op(
+        "dues assess",
+        "post",
+        "/dues/assess",
+        "dues.manage",
+        "org",
+        "dues.view",
+        data={"under": "@org:side", "month": _next_month()},
+        ok=(302,),
+        state=_dues_state,
+    ),
+]
+
 API_OPS = [
     Op("api org list", "get", "/api/v1/orgs", "org.view", api=True, hides="快递党支部"),
     Op("api org get", "get", "/api/v1/orgs/{id}", "org.view", "org", "org.view", api=True),
@@ -1002,6 +1070,44 @@ API_OPS = [
         api=True,
         data={"phone": "0571-1234"},
         state=_station_state,
+    ),
+    Op("api dues ledger", "get", "/api/v1/dues/ledger", "dues.view", api=True),
+    Op("api dues arrears", "get", "/api/v1/dues/arrears", "dues.view", api=True, hides="李四"),
+    Op("api dues account", "get", "/api/v1/dues/members/{id}", "dues.view", "member", "dues.view", api=True),
+    Op(
+        "api dues payment",
+        "post",
+        "/api/v1/dues/members/{id}/payments",
+        "dues.manage",
+        "member",
+        "dues.view",
+        data={k: v for k, v in DUES_PAY.items() if k != "action"},
+        api=True,
+        ok=(201,),
+        state=_dues_state,
+    ),
+    Op(
+        "api dues declaration",
+        "post",
+        "/api/v1/dues/members/{id}/declarations",
+        "dues.manage",
+        "member",
+        "dues.view",
+        data={"kind": "salaried", "base": "5200.00", "applies_from": f"{_next_month()}-01"},
+        api=True,
+        ok=(201,),
+        state=_dues_state,
+    ),
+    Op(
+        "api dues assessment run",
+        "post",
+        "/api/v1/dues/assessments",
+        "dues.manage",
+        "org",
+        "dues.view",
+        data={"org_id": "@org:side", "month": f"{_next_month()}-01"},
+        api=True,
+        state=_dues_state,
     ),
 ]
 
