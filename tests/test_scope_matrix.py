@@ -242,6 +242,7 @@ def world(tree):
         )
         w.extra["applicant"][side] = person
     _services_world(w)
+    _dues(w)
     return w
 
 
@@ -295,8 +296,6 @@ def _station_state(w):
     from dangjian.stations.models import Station
 
     return list(Station.objects.order_by("pk").values_list("pk", "name", "phone", "org_id"))
-    _dues(w)
-    return w
 
 
 def _dues(w):
