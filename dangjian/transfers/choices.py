@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TransferKind(models.TextChoices):
@@ -14,7 +15,7 @@ class TransferKind(models.TextChoices):
 class TransferStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting the receiving organisation")
     ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("transfer status", "Rejected")
     SUPERSEDED = "superseded", _("Reissued")
     COMPLETED = "completed", _("Receipt returned")
 
