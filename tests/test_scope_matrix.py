@@ -74,6 +74,7 @@ SPEC: dict[str, set[str]] = {
     "member.change": {"org_admin", "secretary"},
     "member.status": {"org_admin", "secretary"},
     "member.reveal": {"org_admin", "secretary"},
+    "member.code_scan": {"org_admin", "secretary", "committee_member", "station_manager"},
 }
 
 
@@ -128,6 +129,12 @@ def _consent_state(w):
     from dangjian.members.models import Consent
 
     return sorted(Consent.objects.values_list("member_id", "purpose", "withdrawn_at"))
+
+
+def _code_state(w):
+    from dangjian.members.models import MemberCode
+
+    return sorted(MemberCode.objects.values_list("member_id", "revoked_at"))
 
 
 def _member_state(w):
@@ -381,6 +388,8 @@ PAGE_OPS = [
         state=_member_state,
     ),
     Op("member create form", "get", "/members/new", "member.create"),
+    Op("member code page", "get", "/members/{id}/code", "member.change", "member", "member.view"),
+    Op("member code scan form", "get", "/members/scan", "member.code_scan"),
     Op(
         "member consent add",
         "post",
@@ -591,6 +600,17 @@ API_OPS = [
         api=True,
         data={"field": "id_number", "reason": "核对身份"},
         state=_member_state,
+    ),
+    Op(
+        "api member code issue",
+        "post",
+        "/api/v1/members/{id}/code",
+        "member.change",
+        "member",
+        "member.view",
+        api=True,
+        ok=(201,),
+        state=_code_state,
     ),
 ]
 

@@ -16,7 +16,7 @@ from dangjian.core.validators import parse_id_number, validate_mobile
 from dangjian.orgs.choices import FieldCategory
 from dangjian.orgs.models import PartyOrganisation
 
-from . import selectors, services
+from . import codes, selectors, services
 from .choices import Education, EmploymentForm, Gender, MembershipStatus, PoliticalStatus
 from .models import Member
 
@@ -213,3 +213,89 @@ def reveal(request, member_id: int, payload: RevealIn):
         actor=request.user, member=_visible(request, member_id), field=payload.field, reason=payload.reason
     )
     return {"field": payload.field, "value": value}
+
+
+# --- Personal codes (一人一码) -------------------------------------------------------------------
+
+
+class CodeOut(Schema):
+    member_id: int
+    token: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+
+
+class CodeRevokeIn(Schema):
+    reason: str
+
+
+class ScanIn(Schema):
+    token: str
+
+
+class ScanNext(Schema):
+    label: str
+    url: str
+
+
+class ScanOut(Schema):
+    member_id: int
+    name: str
+    org_name: str
+    political_status: PoliticalStatus
+    status: MembershipStatus
+    id_number_masked: str
+    mobile_masked: str
+    is_flowing: bool
+    expires_at: dt.datetime
+    next: list[ScanNext]
+
+
+def _code_out(code) -> dict:
+    return {
+        "member_id": code.member_id,
+        "token": codes.token_for(code),
+        "issued_at": code.issued_at,
+        "expires_at": code.expires_at,
+    }
+
+
+@router.post(
+    "/{int:member_id}/code",
+    response={201: CodeOut, **ERROR_RESPONSES},
+    summary="Issue (or reissue) a member's personal code; the previous one is revoked",
+)
+def issue_code(request, member_id: int):
+    return Status(201, _code_out(codes.code_issue(actor=request.user, member=_visible(request, member_id))))
+
+
+@router.post(
+    "/{int:member_id}/code/revoke",
+    response={204: None, **ERROR_RESPONSES},
+    summary="Revoke a member's personal code",
+)
+def revoke_code(request, member_id: int, payload: CodeRevokeIn):
+    codes.code_revoke(actor=request.user, member=_visible(request, member_id), reason=payload.reason)
+    return Status(204, None)
+
+
+@router.post(
+    "/codes/scan",
+    response={200: ScanOut, **ERROR_RESPONSES},
+    summary="Resolve a scanned personal code to the member's masked card (audited)",
+)
+def scan_code(request, payload: ScanIn):
+    code = codes.code_scan(actor=request.user, token=payload.token)
+    member = code.member
+    return {
+        "member_id": member.pk,
+        "name": member.name,
+        "org_name": member.org.name,
+        "political_status": member.political_status,
+        "status": member.status,
+        "id_number_masked": member.id_number_masked,
+        "mobile_masked": member.mobile_masked,
+        "is_flowing": member.is_flowing,
+        "expires_at": code.expires_at,
+        "next": [{"label": str(a["label"]), "url": a["url"]} for a in codes.scan_actions(request.user, member)],
+    }

@@ -24,6 +24,12 @@ class MembersConfig(AppConfig):
         scope.register_action("member.change", T.MEMBERS_WRITE, _("Edit party members"), managers)
         scope.register_action("member.status", T.MEMBERS_WRITE, _("Record membership status changes"), managers)
         scope.register_action("member.reveal", T.MEMBERS_REVEAL, _("See full ID card and mobile numbers"), managers)
+        scope.register_action(
+            "member.code_scan",
+            T.MEMBERS_READ,
+            _("Scan members' personal codes"),
+            [R.ORG_ADMIN, R.SECRETARY, R.COMMITTEE_MEMBER, R.STATION_MANAGER],
+        )
         crypto.register_encrypted_column(Member, "id_number_enc", ID_CONTEXT, "id_number_bidx", normalise_id_number)
         crypto.register_encrypted_column(Member, "mobile_enc", MOBILE_CONTEXT, "mobile_bidx", normalise_mobile)
         policy.register("members.min_age", 18, _("Minimum age when joining the Party"), minimum=18, maximum=30)
@@ -33,5 +39,18 @@ class MembersConfig(AppConfig):
             _("Years after removal or resignation before personal data is destroyed"),
             minimum=1,
             maximum=30,
+        )
+        policy.register(
+            "members.code_valid_days", 365, _("Days a member's personal code stays valid"), minimum=1, maximum=1830
+        )
+        from django.urls import reverse
+
+        from . import codes
+
+        codes.register_scan_action(
+            _("Open the member's record"),
+            lambda m: reverse("members:detail", args=[m.pk]),
+            lambda user, m: scope.can(user, "member.view", m),
+            order=10,
         )
         navigation.register(_("Party members"), "members:list", "person-vcard", "member.view", order=15)

@@ -104,3 +104,13 @@ class ConsentForm(forms.Form):
         max_length=300,
         initial=_("ID card number, mobile number and party membership, kept encrypted and shown masked"),
     )
+
+
+class CodeRevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for revoking"), max_length=200)
+
+
+class CodeScanForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"), max_length=200, help_text=_("Scan the QR with the phone camera, or type the text under it.")
+    )

@@ -157,3 +157,40 @@ class DestructionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.member_id_ref} {self.destroyed_at:%Y-%m-%d}"
+
+
+class MemberCode(models.Model):
+    """One member's personal code (一人一码 / 电子党员证). The QR carries only a signed reference to
+    this row (see ``members.codes``); revocation and expiry live here, so a leaked print can be
+    withdrawn. At most one unrevoked code per member."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="codes")
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("member code")
+        verbose_name_plural = _("member codes")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(revoked_at__isnull=True), name="membercode_one_active"
+            ),
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("issued_at")), name="membercode_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.issued_at:%Y-%m-%d}"
+
+    def is_valid(self, now=None) -> bool:
+        return self.revoked_at is None and (now or timezone.now()) < self.expires_at

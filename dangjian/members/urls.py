@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_codes
 
 app_name = "members"
 urlpatterns = [
@@ -9,6 +9,10 @@ urlpatterns = [
     path("me/", views.my_record, name="me"),
     path("<int:pk>/consents", views.consent_add, name="consent_add"),
     path("consents/<int:pk>/withdraw", views.consent_withdraw, name="consent_withdraw"),
+    path("me/code", views_codes.my_code, name="my_code"),
+    path("<int:pk>/code", views_codes.member_code, name="code"),
+    path("scan", views_codes.scan, name="scan"),
+    path("scan/<str:token>", views_codes.scan, name="scan_token"),
     path("<int:pk>/", views.member_detail, name="detail"),
     path("<int:pk>/edit", views.member_edit, name="edit"),
     path("<int:pk>/status", views.member_status, name="status"),
