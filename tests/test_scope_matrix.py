@@ -74,6 +74,8 @@ SPEC: dict[str, set[str]] = {
     "member.change": {"org_admin", "secretary"},
     "member.status": {"org_admin", "secretary"},
     "member.reveal": {"org_admin", "secretary"},
+    "member.import": {"org_admin", "secretary"},
+    "member.export": {"org_admin", "secretary"},
     "member.code_scan": {"org_admin", "secretary", "committee_member", "station_manager"},
 }
 
@@ -390,6 +392,8 @@ PAGE_OPS = [
     Op("member create form", "get", "/members/new", "member.create"),
     Op("member code page", "get", "/members/{id}/code", "member.change", "member", "member.view"),
     Op("member code scan form", "get", "/members/scan", "member.code_scan"),
+    Op("member import form", "get", "/members/import/", "member.import"),
+    Op("member export", "get", "/members/export.xlsx", "member.export"),
     Op(
         "member consent add",
         "post",

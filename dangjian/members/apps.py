@@ -13,9 +13,10 @@ class MembersConfig(AppConfig):
         from dangjian.core import crypto, navigation, policy, scope
         from dangjian.core.validators import normalise_id_number, normalise_mobile
 
-        from .models import ID_CONTEXT, MOBILE_CONTEXT, Member
+        from .models import ID_CONTEXT, MOBILE_CONTEXT, ImportJob, Member
 
         scope.register_scoped_model(Member, "org__path")
+        scope.register_scoped_model(ImportJob, "org__path")
         managers = [R.ORG_ADMIN, R.SECRETARY]
         scope.register_action(
             "member.view", T.MEMBERS_READ, _("View party members"), [R.ORG_ADMIN, R.SECRETARY, R.COMMITTEE_MEMBER]
@@ -24,6 +25,8 @@ class MembersConfig(AppConfig):
         scope.register_action("member.change", T.MEMBERS_WRITE, _("Edit party members"), managers)
         scope.register_action("member.status", T.MEMBERS_WRITE, _("Record membership status changes"), managers)
         scope.register_action("member.reveal", T.MEMBERS_REVEAL, _("See full ID card and mobile numbers"), managers)
+        scope.register_action("member.import", T.MEMBERS_WRITE, _("Import party members from Excel"), managers)
+        scope.register_action("member.export", T.MEMBERS_READ, _("Export party members to Excel"), managers)
         scope.register_action(
             "member.code_scan",
             T.MEMBERS_READ,
@@ -41,6 +44,9 @@ class MembersConfig(AppConfig):
             maximum=30,
         )
         policy.register(
+            "members.import_max_rows", 100_000, _("Most rows in one member import file"), minimum=1, maximum=500_000
+        )
+        policy.register(
             "members.code_valid_days", 365, _("Days a member's personal code stays valid"), minimum=1, maximum=1830
         )
         from django.urls import reverse
@@ -54,3 +60,4 @@ class MembersConfig(AppConfig):
             order=10,
         )
         navigation.register(_("Party members"), "members:list", "person-vcard", "member.view", order=15)
+        navigation.register(_("Scan a code"), "members:scan", "qr-code-scan", "member.code_scan", order=16)

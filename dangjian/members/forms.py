@@ -114,3 +114,30 @@ class CodeScanForm(forms.Form):
     token = forms.CharField(
         label=_("Code"), max_length=200, help_text=_("Scan the QR with the phone camera, or type the text under it.")
     )
+
+
+class ImportForm(forms.Form):
+    org = forms.Field(label=_("Import under"))  # replaced in __init__ (needs the user)
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+    mode = forms.ChoiceField(label=_("If some rows have errors"), choices=[], widget=forms.RadioSelect)
+
+    MAX_BYTES = 50 * 1024 * 1024
+
+    def __init__(self, *args, user, **kwargs):
+        from .models import ImportJob
+
+        super().__init__(*args, **kwargs)
+        self.fields["org"] = OrgChoiceField(
+            user,
+            "member.import",
+            label=_("Import under"),
+            help_text=_("Each row names its organisation by code; it must lie under this one."),
+        )
+        self.fields["mode"].choices = ImportJob.Mode.choices
+        self.fields["mode"].initial = ImportJob.Mode.ALL_OR_NOTHING
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError(_("The file is larger than 50 MB; split it into smaller files."))
+        return upload

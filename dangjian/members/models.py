@@ -194,3 +194,46 @@ class MemberCode(models.Model):
 
     def is_valid(self, now=None) -> bool:
         return self.revoked_at is None and (now or timezone.now()) < self.expires_at
+
+
+class ImportJob(models.Model):
+    """One upload of members from Excel. The file is kept until the job finishes; the result keeps
+    per-row errors (row number, field, message) so the page can show every bad row."""
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all", _("All or nothing: import only if every row is valid")
+        VALID_ROWS = "valid", _("Import the valid rows, report the others")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Nothing imported")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    org = models.ForeignKey(
+        "orgs.PartyOrganisation",
+        verbose_name=_("import under"),
+        on_delete=models.PROTECT,
+        related_name="member_imports",
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("file"), null=True, editable=False)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    errors = models.JSONField(_("errors"), default=list)
+    message = models.CharField(_("message"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_codes
+from . import views, views_codes, views_excel
 
 app_name = "members"
 urlpatterns = [
@@ -9,6 +9,10 @@ urlpatterns = [
     path("me/", views.my_record, name="me"),
     path("<int:pk>/consents", views.consent_add, name="consent_add"),
     path("consents/<int:pk>/withdraw", views.consent_withdraw, name="consent_withdraw"),
+    path("import/", views_excel.import_upload, name="import"),
+    path("import/template.xlsx", views_excel.import_template, name="import_template"),
+    path("import/<int:pk>/", views_excel.import_job, name="import_job"),
+    path("export.xlsx", views_excel.export, name="export"),
     path("me/code", views_codes.my_code, name="my_code"),
     path("<int:pk>/code", views_codes.member_code, name="code"),
     path("scan", views_codes.scan, name="scan"),
