@@ -2,9 +2,14 @@
 
 import sys
 
-from bench import audit_chain, members_scale, orgs_tree
+from bench import audit_chain, members_excel, members_scale, orgs_tree
 
-BENCHMARKS = {"orgs_tree": orgs_tree.main, "members_scale": members_scale.main, "audit_chain": audit_chain.main}
+BENCHMARKS = {
+    "orgs_tree": orgs_tree.main,
+    "members_scale": members_scale.main,
+    "audit_chain": audit_chain.main,
+    "members_excel": members_excel.main,
+}
 
 
 def main(argv: list[str]) -> int:
