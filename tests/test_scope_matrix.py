@@ -133,6 +133,10 @@ def _consent_state(w):
     return sorted(Consent.objects.values_list("member_id", "purpose", "withdrawn_at"))
 
 
+def _lost_state(w):
+    return list(Member.objects.order_by("pk").values_list("pk", "lost_contact_since"))
+
+
 def _code_state(w):
     from dangjian.members.models import MemberCode
 
@@ -393,6 +397,8 @@ PAGE_OPS = [
     Op("member code page", "get", "/members/{id}/code", "member.change", "member", "member.view"),
     Op("member code scan form", "get", "/members/scan", "member.code_scan"),
     Op("member import form", "get", "/members/import/", "member.import"),
+    Op("lost-contact list", "get", "/members/lost-contact/", "member.view", hides="李四"),
+    Op("lost-contact case", "get", "/members/{id}/lost-contact", "member.view", "member", "member.view"),
     Op("member export", "get", "/members/export.xlsx", "member.export"),
     Op(
         "member consent add",
@@ -604,6 +610,18 @@ API_OPS = [
         api=True,
         data={"field": "id_number", "reason": "核对身份"},
         state=_member_state,
+    ),
+    Op(
+        "api lost-contact flag",
+        "post",
+        "/api/v1/members/{id}/lost-contact/flag",
+        "member.status",
+        "member",
+        "member.view",
+        api=True,
+        ok=(201,),
+        data={"basis": "电话停机"},
+        state=_lost_state,
     ),
     Op(
         "api member code issue",

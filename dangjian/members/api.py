@@ -16,7 +16,7 @@ from dangjian.core.validators import parse_id_number, validate_mobile
 from dangjian.orgs.choices import FieldCategory
 from dangjian.orgs.models import PartyOrganisation
 
-from . import codes, selectors, services
+from . import codes, lost_contact, selectors, services
 from .choices import Education, EmploymentForm, Gender, MembershipStatus, PoliticalStatus
 from .models import Member
 
@@ -45,6 +45,8 @@ class MemberOut(Schema):
     org_id: int
     org_name: str
     is_flowing: bool
+    last_contact_on: dt.date | None
+    lost_contact_since: dt.date | None
 
 
 class MemberPage(Schema):
@@ -299,3 +301,103 @@ def scan_code(request, payload: ScanIn):
         "expires_at": code.expires_at,
         "next": [{"label": str(a["label"]), "url": a["url"]} for a in codes.scan_actions(request.user, member)],
     }
+
+
+# --- Lost contact (失联) --------------------------------------------------------------------------
+
+
+class AttemptOut(Schema):
+    on: dt.date
+    method: str
+    result: str
+
+
+class CaseOut(Schema):
+    id: int
+    member_id: int
+    flagged_on: dt.date
+    basis: str
+    state: str
+    outcome: str
+    closed_on: dt.date | None
+    note: str
+    attempts: list[AttemptOut]
+
+
+class FlagIn(Schema):
+    basis: str
+    on: dt.date | None = None
+
+
+class AttemptIn(Schema):
+    method: str
+    result: str
+    on: dt.date | None = None
+
+
+class OutcomeIn(Schema):
+    outcome: str
+    note: str
+    on: dt.date | None = None
+
+
+class LostCount(Schema):
+    id: int
+    name: str
+    count: int
+
+
+def _case_out(case) -> dict:
+    return {
+        **{k: getattr(case, k) for k in ("id", "member_id", "flagged_on", "basis", "state", "outcome", "closed_on")},
+        "note": case.note,
+        "attempts": [{"on": a.on, "method": a.method, "result": a.result} for a in case.attempts.all()],
+    }
+
+
+@router.get("/lost-contact", response={200: MemberPage, **ERROR_RESPONSES}, summary="Members who lost contact")
+def list_lost(request, page: Query[PageParams], under_id: int | None = None):
+    scope.require_action(request.user, "member.view")
+    under = scope.get_in_scope(request.user, "member.view", PartyOrganisation, pk=under_id) if under_id else None
+    items, count = paginate(lost_contact.lost_members(request.user, under=under), page)
+    return {"items": [_out(m) for m in items], "count": count}
+
+
+@router.get(
+    "/lost-contact/counts",
+    response={200: list[LostCount], **ERROR_RESPONSES},
+    summary="Lost-contact members per child organisation",
+)
+def lost_counts(request, under_id: int):
+    under = scope.get_in_scope(request.user, "member.view", PartyOrganisation, pk=under_id)
+    return lost_contact.counts_by_child(request.user, under)
+
+
+@router.post(
+    "/{int:member_id}/lost-contact/flag", response={201: CaseOut, **ERROR_RESPONSES}, summary="Flag as lost contact"
+)
+def flag_lost(request, member_id: int, payload: FlagIn):
+    case = lost_contact.lost_contact_flag(actor=request.user, member=_visible(request, member_id), **payload.dict())
+    return Status(201, _case_out(case))
+
+
+@router.post(
+    "/{int:member_id}/lost-contact/attempts",
+    response={201: AttemptOut, **ERROR_RESPONSES},
+    summary="Record a search attempt",
+)
+def add_attempt(request, member_id: int, payload: AttemptIn):
+    attempt = lost_contact.search_attempt_record(
+        actor=request.user, member=_visible(request, member_id), **payload.dict()
+    )
+    return Status(201, {"on": attempt.on, "method": attempt.method, "result": attempt.result})
+
+
+@router.post(
+    "/{int:member_id}/lost-contact/outcome",
+    response={200: CaseOut, **ERROR_RESPONSES},
+    summary="Record the outcome of the search (found, stopped, restored, removed)",
+)
+def record_outcome(request, member_id: int, payload: OutcomeIn):
+    case = lost_contact.lost_contact_outcome(actor=request.user, member=_visible(request, member_id), **payload.dict())
+    return _case_out(case)

@@ -47,6 +47,20 @@ class MembersConfig(AppConfig):
             "members.import_max_rows", 100_000, _("Most rows in one member import file"), minimum=1, maximum=500_000
         )
         policy.register(
+            "members.lost_contact_months",
+            6,
+            _("Months without any contact before a member is flagged as lost contact"),
+            minimum=1,
+            maximum=24,
+        )
+        policy.register(
+            "members.lost_contact_restore_years",
+            2,
+            _("Years after stopped membership within which a member who reappears may be restored"),
+            minimum=1,
+            maximum=5,
+        )
+        policy.register(
             "members.code_valid_days", 365, _("Days a member's personal code stays valid"), minimum=1, maximum=1830
         )
         from django.urls import reverse

@@ -141,3 +141,40 @@ class ImportForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise ValidationError(_("The file is larger than 50 MB; split it into smaller files."))
         return upload
+
+
+class LostFlagForm(forms.Form):
+    basis = forms.CharField(
+        label=_("How was the member found to be out of contact?"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+
+
+class SearchAttemptForm(forms.Form):
+    method = forms.ChoiceField(label=_("Method"), choices=[])
+    result = forms.CharField(label=_("Result"), max_length=300)
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        from .models import SearchAttempt
+
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = SearchAttempt.Method.choices
+
+
+class LostOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            ("found", _("Found and back in contact")),
+            ("stopped", _("Membership stopped by the branch meeting (keep searching)")),
+            ("restored", _("Membership restored")),
+            ("removed", _("Removed")),
+        ],
+    )
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+    note = forms.CharField(
+        label=_("Reason or meeting decision"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

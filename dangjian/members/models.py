@@ -54,6 +54,13 @@ class Member(models.Model):
         "orgs.PartyOrganisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="members"
     )
     is_flowing = models.BooleanField(_("flowing member"), default=False)
+    last_contact_on = models.DateField(
+        _("last contact"),
+        null=True,
+        blank=True,
+        help_text=_("Organisational life, dues, check-in, study, a reply, or a recorded visit or call."),
+    )
+    lost_contact_since = models.DateField(_("lost contact since"), null=True, blank=True, db_index=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login account"),
@@ -237,3 +244,78 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class LostContactCase(models.Model):
+    """The search for a member who lost contact (失联党员, DOMAIN §3.4): flagged, searched for, and
+    closed as found, restored (within 2 years of stopped membership) or removed. Membership may be
+    stopped while the case stays open. At most one open case per member."""
+
+    class State(models.TextChoices):
+        SEARCHING = "searching", _("Searching")
+        STOPPED = "stopped", _("Membership stopped, still searching")
+        CLOSED = "closed", _("Closed")
+
+    class Outcome(models.TextChoices):
+        FOUND = "found", _("Found and back in contact")
+        RESTORED = "restored", _("Membership restored")
+        REMOVED = "removed", _("Removed")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="lost_contact_cases"
+    )
+    flagged_on = models.DateField(_("flagged on"))
+    basis = models.CharField(_("basis"), max_length=200)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SEARCHING)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True, default="")
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("lost-contact case")
+        verbose_name_plural = _("lost-contact cases")
+        ordering = ["-flagged_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=~models.Q(state="closed"), name="lostcontact_one_open_per_member"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="closed", closed_on__isnull=False) | ~models.Q(state="closed"),
+                name="lostcontact_closed_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.flagged_on}"
+
+
+class SearchAttempt(models.Model):
+    """One attempt to reach a lost-contact member: a call, a visit, asking the employer …"""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", _("Phone call or message")
+        VISIT = "visit", _("Home or workplace visit")
+        EMPLOYER = "employer", _("Asked the employer or platform")
+        HOME_ORG = "home_org", _("Asked the home organisation or family")
+        OTHER = "other", _("Other")
+
+    case = models.ForeignKey(LostContactCase, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attempts")
+    on = models.DateField(_("date"))
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    result = models.CharField(_("result"), max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("search attempt")
+        verbose_name_plural = _("search attempts")
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.on}"

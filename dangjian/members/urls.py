@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_codes, views_excel
+from . import views, views_codes, views_excel, views_lost
 
 app_name = "members"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("import/template.xlsx", views_excel.import_template, name="import_template"),
     path("import/<int:pk>/", views_excel.import_job, name="import_job"),
     path("export.xlsx", views_excel.export, name="export"),
+    path("lost-contact/", views_lost.lost_list, name="lost_list"),
+    path("<int:pk>/lost-contact", views_lost.lost_case, name="lost_case"),
     path("me/code", views_codes.my_code, name="my_code"),
     path("<int:pk>/code", views_codes.member_code, name="code"),
     path("scan", views_codes.scan, name="scan"),
