@@ -133,6 +133,12 @@ def _consent_state(w):
     return sorted(Consent.objects.values_list("member_id", "purpose", "withdrawn_at"))
 
 
+def _flow_state(w):
+    from dangjian.members.models import FlowRecord
+
+    return sorted(FlowRecord.objects.values_list("member_id", "destination"))
+
+
 def _lost_state(w):
     return list(Member.objects.order_by("pk").values_list("pk", "lost_contact_since"))
 
@@ -398,6 +404,9 @@ PAGE_OPS = [
     Op("member code scan form", "get", "/members/scan", "member.code_scan"),
     Op("member import form", "get", "/members/import/", "member.import"),
     Op("lost-contact list", "get", "/members/lost-contact/", "member.view", hides="李四"),
+    Op("flowing list", "get", "/members/flowing/", "member.view"),
+    Op("flowing outflow form", "get", "/members/{id}/flow", "member.change", "member", "member.view"),
+    Op("flowing inflow form", "get", "/members/flowing/in", "member.create"),
     Op("lost-contact case", "get", "/members/{id}/lost-contact", "member.view", "member", "member.view"),
     Op("member export", "get", "/members/export.xlsx", "member.export"),
     Op(
@@ -610,6 +619,18 @@ API_OPS = [
         api=True,
         data={"field": "id_number", "reason": "核对身份"},
         state=_member_state,
+    ),
+    Op(
+        "api flowing outflow",
+        "post",
+        "/api/v1/members/{id}/flow",
+        "member.change",
+        "member",
+        "member.view",
+        api=True,
+        ok=(201,),
+        data={"destination": "杭州", "reason": "务工"},
+        state=_flow_state,
     ),
     Op(
         "api lost-contact flag",

@@ -6,17 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
 from dangjian.core import scope
 from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
+from dangjian.core.errors import NotFoundError
 from dangjian.core.validators import parse_id_number, validate_mobile
 from dangjian.orgs.choices import FieldCategory
 from dangjian.orgs.models import PartyOrganisation
 
-from . import codes, lost_contact, selectors, services
+from . import codes, flowing, lost_contact, selectors, services
 from .choices import Education, EmploymentForm, Gender, MembershipStatus, PoliticalStatus
 from .models import Member
 
@@ -401,3 +403,128 @@ def add_attempt(request, member_id: int, payload: AttemptIn):
 def record_outcome(request, member_id: int, payload: OutcomeIn):
     case = lost_contact.lost_contact_outcome(actor=request.user, member=_visible(request, member_id), **payload.dict())
     return _case_out(case)
+
+
+# --- Flowing members (流动党员) --------------------------------------------------------------------
+
+
+class FlowOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    home_org_name: str
+    direction: str
+    card_no: str
+    destination: str
+    dest_org_id: int | None
+    reason: str
+    left_on: dt.date
+    expected_return: dt.date | None
+    pays_dues_at_destination: bool
+    last_report_on: dt.date | None
+    ended_on: dt.date | None
+
+
+class FlowPage(Schema):
+    items: list[FlowOut]
+    count: int
+
+
+class FlowOutIn(Schema):
+    destination: str
+    reason: str
+    left_on: dt.date | None = None
+    expected_return: dt.date | None = None
+    dest_org_id: int | None = None
+    pays_dues_at_destination: bool = False
+
+
+class FlowInIn(Schema):
+    dest_org_id: int
+    id_number: str
+    destination: str
+    reason: str
+    left_on: dt.date | None = None
+    expected_return: dt.date | None = None
+    pays_dues_at_destination: bool = False
+
+
+class FlowReportIn(Schema):
+    content: str
+    on: dt.date | None = None
+
+
+class Suggestion(Schema):
+    destination: str
+    org_id: int
+    org_name: str
+    count: int
+
+
+def _flow_out(r) -> dict:
+    data = {k: getattr(r, k) for k in FlowOut.model_fields if hasattr(r, k)}
+    data.update(member_name=r.member.name, home_org_name=r.member.org.name)
+    return data
+
+
+def _flow(request, record_id: int):
+    record = flowing.flow_list(request.user, active_only=False).filter(pk=record_id).first()
+    if record is None:
+        raise NotFoundError(_("Not found, or outside the organisations you manage."))
+    return record
+
+
+@router.get("/flowing", response={200: FlowPage, **ERROR_RESPONSES}, summary="Flowing members (out of and into scope)")
+def list_flowing(request, page: Query[PageParams], overdue: bool = False):
+    scope.require_action(request.user, "member.view")
+    records = flowing.overdue_reports(request.user) if overdue else flowing.flow_list(request.user)
+    items, count = paginate(records, page)
+    return {"items": [_flow_out(r) for r in items], "count": count}
+
+
+@router.get(
+    "/flowing/suggestions",
+    response={200: list[Suggestion], **ERROR_RESPONSES},
+    summary="Places where a temporary branch is suggested",
+)
+def flowing_suggestions(request):
+    scope.require_action(request.user, "member.view")
+    return flowing.temp_branch_suggestions(request.user)
+
+
+@router.post(
+    "/{int:member_id}/flow", response={201: FlowOut, **ERROR_RESPONSES}, summary="Register an outflow (home side)"
+)
+def register_outflow(request, member_id: int, payload: FlowOutIn):
+    data = payload.dict()
+    dest_org_id = data.pop("dest_org_id")
+    dest_org = PartyOrganisation.objects.filter(pk=dest_org_id).first() if dest_org_id else None
+    if dest_org_id and dest_org is None:
+        raise NotFoundError(_("Not found, or outside the organisations you manage."), field="dest_org_id")
+    record = flowing.flow_register_out(
+        actor=request.user, member=_visible(request, member_id), dest_org=dest_org, **data
+    )
+    return Status(201, _flow_out(record))
+
+
+@router.post("/flowing/in", response={201: FlowOut, **ERROR_RESPONSES}, summary="Register an inflow (destination side)")
+def register_inflow(request, payload: FlowInIn):
+    data = payload.dict()
+    dest_org = scope.get_in_scope(request.user, "org.view", PartyOrganisation, pk=data.pop("dest_org_id"))
+    record = flowing.flow_register_in(actor=request.user, dest_org=dest_org, **data)
+    return Status(201, _flow_out(record))
+
+
+@router.post(
+    "/flowing/{int:record_id}/reports", response={201: FlowOut, **ERROR_RESPONSES}, summary="Record a report home"
+)
+def add_flow_report(request, record_id: int, payload: FlowReportIn):
+    record = _flow(request, record_id)
+    flowing.flow_report_record(actor=request.user, record=record, **payload.dict())
+    return Status(201, _flow_out(_flow(request, record_id)))
+
+
+@router.post("/flowing/{int:record_id}/end", response={200: FlowOut, **ERROR_RESPONSES}, summary="End the record")
+def end_flow(request, record_id: int):
+    flowing.flow_end(actor=request.user, record=_flow(request, record_id))
+    return _flow_out(_flow(request, record_id))

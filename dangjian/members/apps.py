@@ -61,6 +61,20 @@ class MembersConfig(AppConfig):
             maximum=5,
         )
         policy.register(
+            "members.flow_report_months",
+            12,
+            _("Months within which a flowing member must report home"),
+            minimum=1,
+            maximum=24,
+        )
+        policy.register(
+            "members.temp_branch_min",
+            3,
+            _("Flowing members in one place from whom a temporary branch is suggested"),
+            minimum=3,
+            maximum=50,
+        )
+        policy.register(
             "members.code_valid_days", 365, _("Days a member's personal code stays valid"), minimum=1, maximum=1830
         )
         from django.urls import reverse

@@ -178,3 +178,39 @@ class LostOutcomeForm(forms.Form):
     note = forms.CharField(
         label=_("Reason or meeting decision"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class FlowOutForm(forms.Form):
+    destination = forms.CharField(
+        label=_("Destination"), max_length=120, help_text=_("City and district, or the workplace.")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, initial=_("Work"))
+    left_on = forms.DateField(label=_("Left on"), required=False, widget=DateInput())
+    expected_return = forms.DateField(label=_("Expected return"), required=False, widget=DateInput())
+    pays_dues_at_destination = forms.BooleanField(label=_("Pays dues at the destination"), required=False)
+
+
+class FlowInForm(FlowOutForm):
+    id_number = forms.CharField(label=_("ID card number"), max_length=24)
+
+    field_order = ["dest_org", "id_number", "destination", "reason", "left_on", "expected_return"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dest_org"] = OrgChoiceField(user, "member.create", label=_("Organisation at the destination"))
+        self.order_fields(self.field_order)
+
+    def clean_id_number(self):
+        value = normalise_id_number(self.cleaned_data.get("id_number") or "")
+        parse_id_number(value)
+        return value
+
+
+class FlowReportForm(forms.Form):
+    content = forms.CharField(
+        label=_("Report"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Organisational life joined, dues paid, changes of place, employer or phone."),
+    )
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())

@@ -319,3 +319,71 @@ class SearchAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} · {self.on}"
+
+
+class FlowRecord(models.Model):
+    """A flowing member's time away (流动党员, DOMAIN §3.3): out of the home organisation (流出地),
+    or into a destination (流入地) while the relationship stays at home. They join life and may pay
+    dues at the destination but vote at home; they report home at least once a year."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", _("Outflow (registered by the home organisation)")
+        IN = "in", _("Inflow (registered by the destination)")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="flows")
+    direction = models.CharField(_("registered as"), max_length=3, choices=Direction.choices)
+    card_no = models.CharField(_("flowing-member card number"), max_length=20, unique=True)
+    destination = models.CharField(_("destination"), max_length=120)
+    dest_org = models.ForeignKey(
+        "orgs.PartyOrganisation",
+        verbose_name=_("organisation at the destination"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inflows",
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    left_on = models.DateField(_("left on"))
+    expected_return = models.DateField(_("expected return"), null=True, blank=True)
+    pays_dues_at_destination = models.BooleanField(_("pays dues at the destination"), default=False)
+    last_report_on = models.DateField(_("last report home"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("flowing-member record")
+        verbose_name_plural = _("flowing-member records")
+        ordering = ["-left_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(ended_on__isnull=True), name="flow_one_active_per_member"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expected_return__isnull=True) | models.Q(expected_return__gte=models.F("left_on")),
+                name="flow_return_after_leaving",
+            ),
+        ]
+        indexes = [models.Index(fields=["destination"], name="flow_destination_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.destination}"
+
+
+class FlowReport(models.Model):
+    """A flowing member's report home (at least yearly): life joined, dues, changes of place,
+    employer or phone."""
+
+    record = models.ForeignKey(FlowRecord, verbose_name=_("record"), on_delete=models.CASCADE, related_name="reports")
+    on = models.DateField(_("date"))
+    content = models.TextField(_("report"), max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("flowing-member report")
+        verbose_name_plural = _("flowing-member reports")
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.record} · {self.on}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_codes, views_excel, views_lost
+from . import views, views_codes, views_excel, views_flowing, views_lost
 
 app_name = "members"
 urlpatterns = [
@@ -15,6 +15,10 @@ urlpatterns = [
     path("export.xlsx", views_excel.export, name="export"),
     path("lost-contact/", views_lost.lost_list, name="lost_list"),
     path("<int:pk>/lost-contact", views_lost.lost_case, name="lost_case"),
+    path("flowing/", views_flowing.flow_list, name="flow_list"),
+    path("flowing/in", views_flowing.flow_in, name="flow_in"),
+    path("flowing/<int:pk>/", views_flowing.flow_record, name="flow_record"),
+    path("<int:pk>/flow", views_flowing.flow_out, name="flow_out"),
     path("me/code", views_codes.my_code, name="my_code"),
     path("<int:pk>/code", views_codes.member_code, name="code"),
     path("scan", views_codes.scan, name="scan"),
