@@ -405,6 +405,8 @@ PAGE_OPS = [
     Op("member import form", "get", "/members/import/", "member.import"),
     Op("lost-contact list", "get", "/members/lost-contact/", "member.view", hides="李四"),
     Op("flowing list", "get", "/members/flowing/", "member.view"),
+    Op("self-registrations", "get", "/members/registrations/", "member.view"),
+    Op("registration code", "get", "/members/join-code", "member.create"),
     Op("flowing outflow form", "get", "/members/{id}/flow", "member.change", "member", "member.view"),
     Op("flowing inflow form", "get", "/members/flowing/in", "member.create"),
     Op("lost-contact case", "get", "/members/{id}/lost-contact", "member.view", "member", "member.view"),

@@ -18,7 +18,7 @@ from dangjian.core.validators import parse_id_number, validate_mobile
 from dangjian.orgs.choices import FieldCategory
 from dangjian.orgs.models import PartyOrganisation
 
-from . import codes, flowing, lost_contact, selectors, services
+from . import codes, finding, flowing, lost_contact, selectors, services
 from .choices import Education, EmploymentForm, Gender, MembershipStatus, PoliticalStatus
 from .models import Member
 
@@ -528,3 +528,58 @@ def add_flow_report(request, record_id: int, payload: FlowReportIn):
 def end_flow(request, record_id: int):
     flowing.flow_end(actor=request.user, record=_flow(request, record_id))
     return _flow_out(_flow(request, record_id))
+
+
+# --- Self-registrations (双向寻找) ------------------------------------------------------------------
+
+
+class LeadOut(Schema):
+    id: int
+    org_id: int
+    name: str
+    id_number_masked: str
+    mobile_masked: str
+    home_org_text: str
+    employer_text: str
+    work_area: str
+    matched_member_id: int | None
+    state: str
+    note: str
+    created_at: dt.datetime
+
+
+class LeadPage(Schema):
+    items: list[LeadOut]
+    count: int
+
+
+class LeadDecisionIn(Schema):
+    decision: str
+    note: str = ""
+
+
+def _lead_out(lead) -> dict:
+    return {k: getattr(lead, k) for k in LeadOut.model_fields}
+
+
+@router.get(
+    "/registrations",
+    response={200: LeadPage, **ERROR_RESPONSES},
+    summary="Self-registrations through registration QRs (masked)",
+)
+def list_leads(request, page: Query[PageParams], state: str = "new"):
+    scope.require_action(request.user, "member.view")
+    items, count = paginate(finding.lead_list(request.user, state=state), page)
+    return {"items": [_lead_out(lead) for lead in items], "count": count}
+
+
+@router.post(
+    "/registrations/{int:lead_id}/decide",
+    response={200: LeadOut, **ERROR_RESPONSES},
+    summary="Confirm a self-registration as an inflow, verify a pocket member, or reject",
+)
+def decide_lead(request, lead_id: int, payload: LeadDecisionIn):
+    lead = finding.lead_list(request.user, state="").filter(pk=lead_id).first()
+    if lead is None:
+        raise NotFoundError(_("Not found, or outside the organisations you manage."))
+    return _lead_out(finding.lead_decide(actor=request.user, lead=lead, **payload.dict()))

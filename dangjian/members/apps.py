@@ -13,10 +13,12 @@ class MembersConfig(AppConfig):
         from dangjian.core import crypto, navigation, policy, scope
         from dangjian.core.validators import normalise_id_number, normalise_mobile
 
-        from .models import ID_CONTEXT, MOBILE_CONTEXT, ImportJob, Member
+        from .finding import LEAD_ID_CONTEXT, LEAD_MOBILE_CONTEXT
+        from .models import ID_CONTEXT, MOBILE_CONTEXT, ImportJob, Member, RegistrationLead
 
         scope.register_scoped_model(Member, "org__path")
         scope.register_scoped_model(ImportJob, "org__path")
+        scope.register_scoped_model(RegistrationLead, "org__path")
         managers = [R.ORG_ADMIN, R.SECRETARY]
         scope.register_action(
             "member.view", T.MEMBERS_READ, _("View party members"), [R.ORG_ADMIN, R.SECRETARY, R.COMMITTEE_MEMBER]
@@ -35,6 +37,12 @@ class MembersConfig(AppConfig):
         )
         crypto.register_encrypted_column(Member, "id_number_enc", ID_CONTEXT, "id_number_bidx", normalise_id_number)
         crypto.register_encrypted_column(Member, "mobile_enc", MOBILE_CONTEXT, "mobile_bidx", normalise_mobile)
+        crypto.register_encrypted_column(
+            RegistrationLead, "id_number_enc", LEAD_ID_CONTEXT, "id_number_bidx", normalise_id_number
+        )
+        crypto.register_encrypted_column(
+            RegistrationLead, "mobile_enc", LEAD_MOBILE_CONTEXT, "mobile_bidx", normalise_mobile
+        )
         policy.register("members.min_age", 18, _("Minimum age when joining the Party"), minimum=18, maximum=30)
         policy.register(
             "members.retention_years",

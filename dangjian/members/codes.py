@@ -45,18 +45,18 @@ class CodeRefused(DomainError):
     default_code = "code_invalid"
 
 
-def _key(key_id: str) -> bytes:
+def _key(key_id: str, info: bytes = _KEY_INFO) -> bytes:
     ring = crypto.keyring()
     try:
         base = ring.blind_keys[key_id]
     except KeyError:
         raise CodeRefused(_("This code is not valid. Ask the member to show a new code.")) from None
     # A separate key per purpose: a code MAC can never be confused with a blind index.
-    return hmac.new(base, _KEY_INFO, hashlib.sha256).digest()
+    return hmac.new(base, info, hashlib.sha256).digest()
 
 
-def _mac(key_id: str, body: str) -> str:
-    tag = hmac.new(_key(key_id), body.encode(), crypto.hash_name()).digest()[:MAC_BYTES]
+def _mac(key_id: str, body: str, info: bytes = _KEY_INFO) -> str:
+    tag = hmac.new(_key(key_id, info), body.encode(), crypto.hash_name()).digest()[:MAC_BYTES]
     return base64.urlsafe_b64encode(tag).decode().rstrip("=")
 
 
@@ -245,3 +245,38 @@ def code_scan(*, actor, token: str) -> MemberCode:
             changes={"code": [None, code.pk]},
         )
     return code
+
+
+# --- Organisations' registration codes (双向寻找) ---------------------------------------------------
+
+_ORG_INFO = b"dangjian organisation registration code v1"
+
+
+def org_token(org) -> str:
+    """The signed token of ``org``'s registration QR (printed at a branch or a station): workers
+    who scan it register as party members working in the area. It names only the organisation."""
+    key_id = crypto.keyring().blind_current
+    body = f"{key_id}.{_b36(org.pk)}"
+    return f"{body}.{_mac(key_id, body, _ORG_INFO)}"
+
+
+def resolve_org(token: str):
+    """The organisation behind a registration token (raises :class:`CodeRefused`)."""
+    from dangjian.orgs.models import PartyOrganisation
+
+    refused = CodeRefused(_("This registration code is not valid."), code="code_forged")
+    parts = (token or "").strip().split(".")
+    if len(token or "") > 80 or len(parts) != 3 or not all(parts):
+        raise refused
+    key_id, pk_text, tag = parts
+    try:
+        pk = int(pk_text, 36)
+        expected = _mac(key_id, f"{key_id}.{pk_text}", _ORG_INFO)
+    except (ValueError, CodeRefused):
+        raise refused from None
+    if not crypto.constant_time_equal(expected, tag):
+        raise refused
+    org = PartyOrganisation.objects.filter(pk=pk).first()
+    if org is None:
+        raise refused
+    return org

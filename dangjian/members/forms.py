@@ -214,3 +214,37 @@ class FlowReportForm(forms.Form):
         help_text=_("Organisational life joined, dues paid, changes of place, employer or phone."),
     )
     on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+
+
+class JoinForm(forms.Form):
+    """The anonymous registration behind an organisation's QR (shape only; rules in finding)."""
+
+    name = forms.CharField(label=_("Full name"), max_length=50)
+    id_number = forms.CharField(label=_("ID card number"), max_length=24)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20)
+    home_org_text = forms.CharField(
+        label=_("Organisation your Party relationship is in"),
+        max_length=120,
+        help_text=_("e.g. the branch of your home village or former employer"),
+    )
+    employer_text = forms.CharField(label=_("Employer or platform"), max_length=120, required=False)
+    work_area = forms.CharField(label=_("Where you work"), max_length=100, required=False)
+    consent = forms.BooleanField(label=_("I agree to the processing described above"), required=False)
+
+
+class JoinCodeForm(forms.Form):
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"] = OrgChoiceField(user, "member.create", label=_("Organisation"))
+
+
+class LeadDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("inflow", _("Registered member: confirm as an inflow here")),
+            ("verified", _("Not registered: verified as a pocket member")),
+            ("rejected", _("Reject")),
+        ],
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -387,3 +387,58 @@ class FlowReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record} · {self.on}"
+
+
+class RegistrationLead(models.Model):
+    """A worker's self-registration through an organisation's registration QR (双向寻找): a known
+    member (matched by the ID blind index) becomes an inflow once a secretary confirms; an unknown
+    one is a "pocket member" lead (口袋党员) for the organisation department to verify. The form is
+    anonymous, so nothing here changes a member record without a secretary's decision."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("Waiting for the secretary")
+        INFLOW = "inflow", _("Confirmed: registered as an inflow")
+        VERIFIED = "verified", _("Verified as a pocket member")
+        REJECTED = "rejected", _("Rejected")
+
+    org = models.ForeignKey(
+        "orgs.PartyOrganisation",
+        verbose_name=_("registered at"),
+        on_delete=models.PROTECT,
+        related_name="registration_leads",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    id_number_enc = models.TextField(_("ID card number (encrypted)"))
+    id_number_bidx = models.CharField(_("ID card number index"), max_length=100, db_index=True)
+    id_number_masked = models.CharField(_("ID card number"), max_length=18)
+    mobile_enc = models.TextField(_("mobile number (encrypted)"))
+    mobile_bidx = models.CharField(_("mobile number index"), max_length=100, db_index=True)
+    mobile_masked = models.CharField(_("mobile number"), max_length=11)
+    home_org_text = models.CharField(_("home organisation"), max_length=120)
+    employer_text = models.CharField(_("employer"), max_length=120, blank=True, default="")
+    work_area = models.CharField(_("work area"), max_length=100, blank=True, default="")
+    consent_text = models.CharField(_("consent given"), max_length=300)
+    consented_at = models.DateTimeField(_("consented at"), default=timezone.now)
+    matched_member = models.ForeignKey(
+        Member,
+        verbose_name=_("matching member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registration_leads",
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("self-registration")
+        verbose_name_plural = _("self-registrations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.org}"

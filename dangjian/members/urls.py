@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_codes, views_excel, views_flowing, views_lost
+from . import views, views_codes, views_excel, views_finding, views_flowing, views_lost
 
 app_name = "members"
 urlpatterns = [
@@ -19,6 +19,10 @@ urlpatterns = [
     path("flowing/in", views_flowing.flow_in, name="flow_in"),
     path("flowing/<int:pk>/", views_flowing.flow_record, name="flow_record"),
     path("<int:pk>/flow", views_flowing.flow_out, name="flow_out"),
+    path("join/<str:token>", views_finding.join, name="join"),
+    path("join-code", views_finding.join_code, name="join_code"),
+    path("registrations/", views_finding.lead_list, name="leads"),
+    path("registrations/<int:pk>/decide", views_finding.lead_decide, name="lead_decide"),
     path("me/code", views_codes.my_code, name="my_code"),
     path("<int:pk>/code", views_codes.member_code, name="code"),
     path("scan", views_codes.scan, name="scan"),
