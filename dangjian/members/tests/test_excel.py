@@ -237,3 +237,34 @@ def test_command_runs_waiting_jobs(tree, secretary):
     call_command("members_import_run", stdout=out)
     assert out.getvalue() == f"import {job.pk}: done, 1/1 rows imported\n"
     assert Member.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_import_runs_after_commit(tree, secretary, settings):
+    """The upload returns at once; the rows are processed by a thread once the upload committed."""
+    import threading
+
+    from django.db import transaction
+
+    settings.MEMBERS_IMPORT_BACKGROUND = True
+    with transaction.atomic():
+        job = excel.import_create(
+            actor=secretary, org=tree.street_a, file_name="a.xlsx", content=book([row(tree)]), mode="all"
+        )
+        excel.import_start(job)
+        assert ImportJob.objects.get(pk=job.pk).state == "pending"
+    for thread in threading.enumerate():
+        if thread.name == f"member-import-{job.pk}":
+            thread.join(timeout=30)
+    job.refresh_from_db()
+    assert (job.state, job.imported) == ("done", 1)
+
+
+def test_bulk_audit_entries_verify_in_the_chain(tree, secretary, settings):
+    from dangjian.core import audit_chain
+
+    settings.AUDIT_SEAL_SETTLE_SECONDS = 0
+    run(tree, secretary, [row(tree, "甲"), row(tree, "乙")])
+    audit_chain.seal_all()
+    result = audit_chain.verify_chain()
+    assert result.ok and AuditEntry.objects.filter(action="member.register").count() == 2
