@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import tempfile
@@ -176,6 +177,18 @@ def _data_rows(sheet, positions: dict[str, int]):
         yield number, values
 
 
+FILE_CONTEXT = "members.importjob.content"
+
+
+def _seal(content: bytes) -> bytes:
+    """The uploaded file holds ID numbers in clear: it waits for processing encrypted, like them."""
+    return crypto.encrypt(base64.b64encode(content).decode(), FILE_CONTEXT).encode()
+
+
+def _unseal(stored: bytes) -> bytes:
+    return base64.b64decode(crypto.decrypt(stored.decode(), FILE_CONTEXT))
+
+
 def _too_many(limit: int) -> str:
     return _("The file has more than %(max)d rows; split it into files of at most %(max)d rows.") % {"max": limit}
 
@@ -222,7 +235,7 @@ def import_create(*, actor, org: PartyOrganisation, file_name: str, content: byt
         created_by=actor if getattr(actor, "pk", None) else None,
         org=org,
         file_name=file_name[:200],
-        content=content,
+        content=_seal(content),
         mode=mode,
         total_rows=total,
     )
@@ -380,7 +393,7 @@ def import_run(job_id: int) -> ImportJob:
         pending.clear()
         return done
 
-    book, sheet = _open(bytes(job.content))
+    book, sheet = _open(_unseal(bytes(job.content)))
     try:
         positions = _header_positions(sheet)
         reader = _RowReader(job)
@@ -423,7 +436,7 @@ def import_run(job_id: int) -> ImportJob:
             job.state = ImportJob.State.DONE if imported else ImportJob.State.FAILED
             job.message = _summary(job, error_count)
             job.finished_at = timezone.now()
-            job.content = None  # the file is not kept once processed: it holds ID numbers in clear
+            job.content = None  # the file is not kept once processed
             job.save()
             audit.record(
                 actor=actor,

@@ -268,3 +268,14 @@ def test_bulk_audit_entries_verify_in_the_chain(tree, secretary, settings):
     audit_chain.seal_all()
     result = audit_chain.verify_chain()
     assert result.ok and AuditEntry.objects.filter(action="member.register").count() == 2
+
+
+def test_waiting_file_is_stored_encrypted(tree, secretary):
+    number = id_number()
+    job = excel.import_create(
+        actor=secretary, org=tree.street_a, file_name="a.xlsx", content=book([row(tree, number=number)]), mode="all"
+    )
+    stored = bytes(ImportJob.objects.get(pk=job.pk).content)
+    assert stored.startswith(b"sm:") or stored.startswith(b"intl:")
+    assert b"PK" not in stored[:10] and number.encode() not in stored
+    assert excel.import_run(job.pk).imported == 1
