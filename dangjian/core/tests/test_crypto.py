@@ -165,6 +165,8 @@ def test_rotation_reencrypts_resumably_and_retires(tree, tmp_path, monkeypatch, 
         "accounts.User.totp_secret": 5,
         "members.Member.id_number_enc": 1,
         "members.Member.mobile_enc": 1,
+        "members.RegistrationLead.id_number_enc": 0,
+        "members.RegistrationLead.mobile_enc": 0,
     }
     # Exact search keeps working while the index still uses the old blind key.
     assert find_by_id_number(number) == person
