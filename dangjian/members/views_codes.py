@@ -33,8 +33,10 @@ def my_code(request):
     code = codes.current_code(member) if member else None
     if member is not None and request.method == "POST":
         try:
+            replaced = code is not None
             code = codes.code_issue(actor=request.user, member=member)
-            messages.success(request, _("A new code was issued; the previous one no longer works."))
+            if replaced:
+                messages.success(request, _("A new code was issued; the previous one no longer works."))
             return redirect("members:my_code")
         except DomainError as exc:
             messages.error(request, exc.message)
