@@ -135,3 +135,19 @@ def test_join_code_page_and_api(tree, secretary, login_as, django_assert_max_num
         content_type="application/json",
     )
     assert decided.status_code == 200 and decided.json()["state"] == "rejected"
+
+
+def test_leads_page_query_budget(tree, secretary, login_as, django_assert_max_num_queries):
+    for i in range(3):
+        finding.lead_submit(
+            org=tree.branch_b,
+            name=f"人{i}",
+            id_number=id_number(),
+            mobile="13612345678",
+            home_org_text="原单位",
+            consent=True,
+        )
+    client = login_as(secretary)
+    with django_assert_max_num_queries(9):
+        page = client.get("/members/registrations/")
+    assert page.content.decode().count("平台上未登记：口袋党员？") == 3

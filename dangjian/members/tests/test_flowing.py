@@ -149,3 +149,18 @@ def test_api(tree, secretary, login_as):
     )
     assert report.status_code == 201 and report.json()["last_report_on"] == str(TODAY)
     assert dest.post(f"/api/v1/members/flowing/{body['id']}/end").json()["ended_on"] == str(TODAY)
+
+
+def test_api_list_query_budget(tree, secretary, login_as, django_assert_max_num_queries):
+    for name in ("甲", "乙", "丙"):
+        flowing.flow_register_out(
+            actor=secretary, member=member(tree.branch_a, name), destination="杭州", reason="务工"
+        )
+    client = login_as(secretary)
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/v1/members/flowing").json()
+    assert body["count"] == 3 and sorted(i["member_name"] for i in body["items"]) == ["丙", "乙", "甲"]
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/members/flowing/suggestions").json() == [
+            {"destination": "杭州", "org_id": tree.branch_a.pk, "org_name": "骑手党支部", "count": 3}
+        ]
