@@ -193,19 +193,13 @@ def _too_many(limit: int) -> str:
     return _("The file has more than %(max)d rows; split it into files of at most %(max)d rows.") % {"max": limit}
 
 
-def _count_rows(sheet, positions: dict[str, int], limit: int) -> int:
-    """Data rows, counted up to ``limit`` + 1. The sheet's dimension record is an upper bound (it
-    includes empty formatted rows, as in the template), so a file within it needs no reading; only
-    one that claims more rows is read to find out."""
+def _count_rows(sheet) -> int | None:
+    """The number of rows the sheet declares (its dimension record, written by Excel and WPS: an
+    upper bound, as empty formatted rows count), or None when the writer left it out. Reading
+    the rows to count them would keep a large upload waiting: the run counts them instead and
+    enforces the limit there."""
     declared = sheet.max_row
-    if declared is not None and declared - 1 <= limit:
-        return max(declared - 1, 0)
-    count = 0
-    for _row in _data_rows(sheet, positions):
-        count += 1
-        if count > limit:
-            break
-    return count
+    return None if declared is None else max(declared - 1, 0)
 
 
 @transaction.atomic
@@ -218,12 +212,12 @@ def import_create(*, actor, org: PartyOrganisation, file_name: str, content: byt
     try:
         positions = _header_positions(sheet)
         limit = policy.value("members.import_max_rows", org.path)
-        total = _count_rows(sheet, positions, limit)
-        if total and next(_data_rows(sheet, positions), None) is None:
+        total = _count_rows(sheet)
+        if total != 0 and next(_data_rows(sheet, positions), None) is None:
             total = 0
     finally:
         book.close()
-    if total > limit:
+    if total is not None and total > limit:
         raise DomainError(
             _too_many(limit),
             code="too_many_rows",
@@ -237,7 +231,7 @@ def import_create(*, actor, org: PartyOrganisation, file_name: str, content: byt
         file_name=file_name[:200],
         content=_seal(content),
         mode=mode,
-        total_rows=total,
+        total_rows=total or 0,  # 0: not declared by the file; counted by the run
     )
     audit.record(
         actor=actor,

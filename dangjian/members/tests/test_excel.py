@@ -279,3 +279,37 @@ def test_waiting_file_is_stored_encrypted(tree, secretary):
     assert stored.startswith(b"sm:") or stored.startswith(b"intl:")
     assert b"PK" not in stored[:10] and number.encode() not in stored
     assert excel.import_run(job.pk).imported == 1
+
+
+def test_file_without_dimension_is_counted_by_the_run(tree, secretary):
+    """openpyxl's streaming writer (and some exporters) leave out the dimension record: the upload
+    is accepted at once and the run counts the rows and enforces the limit."""
+    from dangjian.core.models import PolicyValue
+
+    def streamed(rows):
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(excel.SHEET)
+        ws.append(HEADERS)
+        for r in rows:
+            ws.append(r)
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    job = excel.import_create(
+        actor=secretary, org=tree.street_a, file_name="s.xlsx", content=streamed([row(tree), row(tree)]), mode="all"
+    )
+    assert job.total_rows == 0
+    done = excel.import_run(job.pk)
+    assert (done.total_rows, done.imported) == (2, 2)
+    PolicyValue.objects.create(key="members.import_max_rows", scope_path="", value=2)
+    job = excel.import_create(
+        actor=secretary,
+        org=tree.street_a,
+        file_name="s.xlsx",
+        content=streamed([row(tree) for _ in range(3)]),
+        mode="valid",
+    )
+    done = excel.import_run(job.pk)
+    assert done.state == "failed" and done.imported == 0 and Member.objects.count() == 2
+    assert done.errors == [{"row": 4, "column": "", "message": "文件超过 2 行；请拆分成每个不超过 2 行的文件。"}]
