@@ -83,6 +83,10 @@ class Member(models.Model):
             models.Index(fields=["name", "id"], name="member_name_id_idx"),
             models.Index(fields=["org", "name"], name="member_org_name_idx"),
             models.Index(fields=["employment_form"], name="member_employment_idx"),
+            # A subtree's count with a filter: one short index range per organisation instead of
+            # visiting every member of that employment form or status in the province.
+            models.Index(fields=["org", "employment_form"], name="member_org_form_idx"),
+            models.Index(fields=["org", "status"], name="member_org_status_idx"),
         ]
         constraints = [
             models.CheckConstraint(

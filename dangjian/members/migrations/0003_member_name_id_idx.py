@@ -17,4 +17,12 @@ class Migration(migrations.Migration):
             model_name='member',
             index=models.Index(fields=['name', 'id'], name='member_name_id_idx'),
         ),
+        migrations.AddIndex(
+            model_name='member',
+            index=models.Index(fields=['org', 'employment_form'], name='member_org_form_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='member',
+            index=models.Index(fields=['org', 'status'], name='member_org_status_idx'),
+        ),
     ]
