@@ -11,10 +11,10 @@ VIEWPORTS = ["phone", "desktop"]
 
 # What each demo role should find in the navigation (nav link labels, in Chinese).
 ROLE_NAV = {
-    "orgadmin": {"党组织", "党员", "单位", "覆盖情况", "设置"},
-    "secretary": {"党组织", "党员", "单位", "覆盖情况"},
+    "orgadmin": {"党组织", "党员", "扫码", "单位", "覆盖情况", "设置"},
+    "secretary": {"党组织", "党员", "扫码", "单位", "覆盖情况"},
     "member": {"党组织"},
-    "station": {"党组织", "单位"},
+    "station": {"党组织", "扫码", "单位"},
     "sysadmin": {"党组织", "用户", "设置"},
     "secadmin": {"党组织", "用户", "角色", "设置"},
     "auditor": {"审计日志"},

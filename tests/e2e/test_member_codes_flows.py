@@ -63,3 +63,31 @@ def test_secretary_imports_with_errors(demo, session_for, viewport, settings, tm
     assert ImportJob.objects.get().state == "failed"
     assert "身份证号应为18位" in s.page.content()
     s.shot("import-errors")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_secretary_visits_lost_contact_flowing_and_registrations(demo, session_for, viewport):
+    from django.test import Client
+
+    from dangjian.members import codes
+    from dangjian.members.models import Member
+
+    member = Member.objects.filter(name="马小军").select_related("org").get()
+    s = session_for(viewport, "secretary-members-more")
+    s.login("secretary")
+    for path, label in (
+        ("/members/lost-contact/", "lost-list"),
+        (f"/members/{member.pk}/lost-contact", "lost-case"),
+        ("/members/flowing/", "flowing-list"),
+        (f"/members/{member.pk}/flow", "flow-form"),
+        ("/members/registrations/", "registrations"),
+        (f"/members/{member.pk}/code", "member-code"),
+    ):
+        s.goto(path)
+        s.shot(label)
+    token = codes.org_token(member.org)
+    assert Client().get(f"/members/join/{token}").status_code == 200
+    public = session_for(viewport, "worker-join")
+    public.goto(f"/members/join/{token}")
+    assert member.org.name in public.page.content()
+    public.shot("join-form")
