@@ -34,13 +34,17 @@ PO_FILES := $(wildcard dangjian/locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 staticfiles/.collected: node_modules/.installed $(STATIC_SOURCES) | $(BIN)/.installed
-	@mkdir -p dangjian/static/vendor/bootstrap dangjian/static/vendor/bootstrap-icons/fonts dangjian/static/vendor/htmx
+	@mkdir -p dangjian/static/vendor/bootstrap dangjian/static/vendor/bootstrap-icons/fonts dangjian/static/vendor/htmx \
+		dangjian/static/vendor/leaflet
 	@cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
 		node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
 		dangjian/static/vendor/bootstrap/
 	@cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css dangjian/static/vendor/bootstrap-icons/
 	@cp node_modules/bootstrap-icons/font/fonts/* dangjian/static/vendor/bootstrap-icons/fonts/
 	@cp node_modules/htmx.org/dist/htmx.min.js dangjian/static/vendor/htmx/
+	@cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css \
+		dangjian/static/vendor/leaflet/
+	@cp -r node_modules/leaflet/dist/images dangjian/static/vendor/leaflet/
 	@$(MANAGE) collectstatic --noinput -v 0
 	@touch $@
 

@@ -6,9 +6,17 @@ from dangjian.accounts.api import router as accounts_router
 from dangjian.accounts.api_auth import SessionAuthCSRF, TokenAuth
 from dangjian.audit.api import router as audit_router
 from dangjian.core.api import install_error_handlers
+from dangjian.council.api import router as council_router
+from dangjian.demands.api import router as demands_router
+from dangjian.development.api import router as development_router
+from dangjian.dues.api import router as dues_router
 from dangjian.members.api import router as members_router
 from dangjian.orgs.api import router as orgs_router
+from dangjian.points.api import router as points_router
 from dangjian.portal.api import router as settings_router
+from dangjian.reports.api import router as reports_router
+from dangjian.stations.api import router as stations_router
+from dangjian.transfers.api import router as transfers_router
 
 api = NinjaAPI(
     title="dangjian API",
@@ -26,6 +34,14 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/orgs", orgs_router, tags=["orgs"])
 api.add_router("/members", members_router, tags=["members"])
+api.add_router("/dues", dues_router, tags=["dues"])
 api.add_router("/accounts", accounts_router, tags=["accounts"])
 api.add_router("/settings", settings_router, tags=["settings"])
 api.add_router("/audit", audit_router, tags=["audit"])
+api.add_router("/transfers", transfers_router, tags=["transfers"])
+api.add_router("/development", development_router, tags=["development"])
+api.add_router("/demands", demands_router, tags=["demands"])
+api.add_router("/stations", stations_router, tags=["stations"])
+api.add_router("/reports", reports_router, tags=["reports"])
+api.add_router("/points", points_router, tags=["points"])
+api.add_router("/council", council_router, tags=["council"])

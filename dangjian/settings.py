@@ -7,6 +7,7 @@ once into var/secret_key; the database from DATABASE_URL (SQLite in var/ by defa
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +61,14 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.transfers",
+    "dangjian.development",
+    "dangjian.demands",
+    "dangjian.stations",
+    "dangjian.points",
+    "dangjian.reports",
+    "dangjian.council",
+    "dangjian.dues",
     "dangjian.audit",
     "dangjian.portal",
     "dangjian.demo",
@@ -70,6 +79,7 @@ MIDDLEWARE = [
     "dangjian.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dangjian.core.middleware.RequestIdMiddleware",
+    "dangjian.core.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,8 +186,19 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("DANGJIAN_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# --- Services for new employment groups (demands, stations) ------------------------------------------
+# Text messages (verification codes): a class with send(mobile, text); the default only logs them.
+DANGJIAN_SMS_BACKEND = os.environ.get("DANGJIAN_SMS_BACKEND", "dangjian.demands.sms.LogBackend")
+# Base map tiles for the station map, e.g. https://tiles.example.gov.cn/{z}/{x}/{y}.png. Empty: list only.
+DANGJIAN_MAP_TILE_URL = os.environ.get("DANGJIAN_MAP_TILE_URL", "")
+DANGJIAN_MAP_ATTRIBUTION = os.environ.get("DANGJIAN_MAP_ATTRIBUTION", "")
+# The area served, "south,west,north,east" in degrees; points outside are refused. Default: mainland China.
+DANGJIAN_SERVICE_AREA = [float(v) for v in env_list("DANGJIAN_SERVICE_AREA", "")] or None
+_tiles = urlsplit(DANGJIAN_MAP_TILE_URL)
+_TILE_SOURCE = f" {_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}" if _tiles.scheme and _tiles.netloc else ""
+
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    f"default-src 'self'; img-src 'self' data:{_TILE_SOURCE}; style-src 'self'; script-src 'self'; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )

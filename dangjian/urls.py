@@ -5,6 +5,7 @@ from django.urls import include, path
 from dangjian.api import api
 from dangjian.core import views as core_views
 from dangjian.portal import views as portal_views
+from dangjian.stations import views as station_views
 
 urlpatterns = [
     path("", portal_views.home, name="home"),
@@ -14,7 +15,16 @@ urlpatterns = [
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("audit/", include("dangjian.audit.urls")),
+    path("transfers/", include("dangjian.transfers.urls")),
+    path("development/", include("dangjian.development.urls")),
+    path("demands/", include("dangjian.demands.urls")),
+    path("services/", station_views.hub, name="services_hub"),
+    path("stations/", include("dangjian.stations.urls")),
+    path("reports/", include("dangjian.reports.urls")),
+    path("points/", include("dangjian.points.urls")),
+    path("council/", include("dangjian.council.urls")),
     path("api/v1/", api.urls),
 ]
 

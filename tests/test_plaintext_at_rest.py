@@ -43,7 +43,9 @@ def _env(tmp_path: Path, database_url: str) -> dict:
 def _needles() -> list[bytes]:
     people = demo_people()
     assert len(people) == DEMO_MEMBERS
-    values = [p.id_number for p in people] + [p.mobile for p in people]
+    from dangjian.development.demo import demo_applicant_numbers
+
+    values = [p.id_number for p in people] + [p.mobile for p in people] + demo_applicant_numbers()
     return [v.encode() for v in values]
 
 

@@ -77,6 +77,32 @@ SPEC: dict[str, set[str]] = {
     "member.import": {"org_admin", "secretary"},
     "member.export": {"org_admin", "secretary"},
     "member.code_scan": {"org_admin", "secretary", "committee_member", "station_manager"},
+    "transfer.view": {"org_admin", "secretary", "committee_member"},
+    "transfer.issue": {"org_admin", "secretary"},
+    "transfer.accept": {"org_admin", "secretary"},
+    "development.view": {"org_admin", "secretary", "committee_member"},
+    "development.manage": {"org_admin", "secretary"},
+    "demand.view": {"org_admin", "secretary", "committee_member", "station_manager"},
+    "demand.handle": {"org_admin", "secretary", "station_manager"},
+    "demand.triage": {"org_admin", "secretary"},
+    "demand.rules": {"org_admin"},
+    "resource.manage": {"org_admin", "secretary"},
+    "station.view": {"org_admin", "secretary", "committee_member", "station_manager"},
+    "station.create": {"org_admin", "secretary"},
+    "station.change": {"org_admin", "secretary", "station_manager"},
+    "report.view": {"org_admin", "secretary", "committee_member", "station_manager"},
+    "report.handle": {"org_admin", "secretary"},
+    "grid.manage": {"org_admin"},
+    "points.redeem": {"org_admin", "secretary", "station_manager"},
+    "points.correct": {"org_admin"},
+    "council.view": {"org_admin", "secretary", "committee_member"},
+    "council.manage": {"org_admin", "secretary"},
+    "assist.act": {"secretary", "station_manager"},
+    "dues.view": {"org_admin", "secretary", "committee_member"},
+    "dues.manage": {"org_admin", "secretary"},
+    "dues.reveal": {"org_admin", "secretary"},
+    "dues.approve": {"org_admin"},
+    "dues.configure": {"org_admin"},
 }
 
 
@@ -98,8 +124,19 @@ class World:
     member_in: Member
     member_out: Member
     actors: dict[str, User] = field(default_factory=dict)
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict)  # objects of later apps, by kind
+    demand_in: Any = None
+    demand_out: Any = None
+    station_in: Any = None
+    station_out: Any = None
+    report_in: Any = None
+    report_out: Any = None
+    topic_in: Any = None
+    topic_out: Any = None
 
     def side(self, name: str, side: str):
+        if name in self.extra:
+            return self.extra[name][side]
         return {
             "org": {"in": self.orgs.branch_a, "out": self.orgs.branch_b},
             "street": {"in": self.orgs.street_a, "out": self.orgs.street_b},
@@ -108,6 +145,10 @@ class World:
             "user": {"in": self.user_in, "out": self.user_out},
             "assignment": {"in": self.assignment_in, "out": self.assignment_out},
             "member": {"in": self.member_in, "out": self.member_out},
+            "demand": {"in": self.demand_in, "out": self.demand_out},
+            "station": {"in": self.station_in, "out": self.station_out},
+            "report": {"in": self.report_in, "out": self.report_out},
+            "topic": {"in": self.topic_in, "out": self.topic_out},
         }[name][side]
 
 
@@ -183,7 +224,125 @@ def world(tree):
     )
     for role in ROLES:
         w.actors[role] = make_user(role, tree.street_a, username=f"actor_{role}")
+    from dangjian.transfers import services as transfer_services
+
+    dues = dt.date(2026, 10, 1)
+    w.extra["free_member"] = {  # members with no transfer pending, to issue one for
+        "in": _member(tree.branch_a, "赵六", "110105199303031234"),
+        "out": _member(tree.branch_b, "钱七", "110105199404041234"),
+    }
+    w.extra["transfer"] = {
+        "in": transfer_services.transfer_issue(
+            actor=None, member=w.member_in, target_org=w.dest_in, dues_paid_until=dues
+        ),
+        "out": transfer_services.transfer_issue(
+            actor=None, member=w.member_out, target_org=tree.street_b, dues_paid_until=dues
+        ),
+    }
+    from dangjian.development import services as development_services
+    from dangjian.development.models import StepDefinition
+
+    applied = dt.date.today() - dt.timedelta(days=40)
+    w.extra["applicant"] = {}
+    for side, org, name, first17 in (
+        ("in", tree.branch_a, "申请甲", "110105199606061234"),
+        ("out", tree.branch_b, "申请乙", "110105199707071234"),
+    ):
+        from dangjian.core.validators import id_check_character
+
+        person = development_services.applicant_register(
+            actor=None, org=org, name=name, id_number=first17[:17] + id_check_character(first17[:17])
+        )
+        development_services.step_record(
+            actor=None,
+            applicant=person,
+            step=StepDefinition.objects.get(template=person.template, code="application"),
+            on=applied,
+        )
+        w.extra["applicant"][side] = person
+    _services_world(w)
+    _dues(w)
     return w
+
+
+def _services_world(w: World) -> None:
+    from dangjian.demands import services as demand_services
+    from dangjian.stations import services as station_services
+
+    def demand(org, text):
+        return demand_services.demand_submit(
+            actor=w.user_in, intake_org=org, category="wages", description=text, mobile="13900001111"
+        )
+
+    def station(org, name):
+        return station_services.station_create(
+            actor=None, org=org, name=name, kind="rider_station", address="某路", latitude="30.25", longitude="120.16"
+        )
+
+    w.demand_in, w.demand_out = demand(w.orgs.branch_a, "东街道工资拖欠"), demand(w.orgs.branch_b, "西街道工资拖欠")
+    w.station_in, w.station_out = station(w.orgs.branch_a, "东街小哥驿站"), station(w.orgs.branch_b, "西街小哥驿站")
+    from dangjian.reports import services as report_services
+
+    w.report_in = report_services.report_submit(actor=w.user_in, category="other", latitude="30.25", longitude="120.16")
+    w.report_out = report_services.report_submit(
+        actor=w.user_out, category="other", latitude="30.35", longitude="120.16"
+    )
+    from dangjian.council import services as council_services
+
+    w.topic_in = council_services.topic_raise(actor=w.user_in, title="东街充电难", description="夜里找不到充电的地方")
+    w.topic_out = council_services.topic_raise(actor=w.user_out, title="西街充电难", description="夜里找不到充电的地方")
+
+
+def _topic_state(w):
+    from dangjian.council.models import Topic
+
+    return list(Topic.objects.order_by("pk").values_list("pk", "status", "decision"))
+
+
+def _report_state(w):
+    from dangjian.reports.models import Report
+
+    return list(Report.objects.order_by("pk").values_list("pk", "status", "resolution"))
+
+
+def _demand_state(w):
+    from dangjian.demands.models import Demand
+
+    return list(Demand.objects.order_by("pk").values_list("pk", "org_id", "status", "first_response_at", "resource_id"))
+
+
+def _station_state(w):
+    from dangjian.stations.models import Station
+
+    return list(Station.objects.order_by("pk").values_list("pk", "name", "phone", "org_id"))
+
+
+def _dues(w):
+    """Both members declared and assessed for this month (unpaid: both are in arrears)."""
+    from dangjian.dues import rules, services
+
+    this_month = services.current_month()
+    for person in (w.member_in, w.member_out):
+        services.declaration_record(
+            actor=None, member=person, kind="salaried", base="4000.00", applies_from=rules.add_months(this_month, -1)
+        )
+    services.assessment_run(actor=None, month=this_month, org=None)
+
+
+def _dues_state(w):
+    from dangjian.dues.models import DuesAssessment, DuesDeclaration, DuesPayment
+
+    return (
+        sorted(DuesAssessment.objects.values_list("member_id", "month", "amount", "paid")),
+        sorted(DuesPayment.objects.values_list("member_id", "amount")),
+        DuesDeclaration.objects.count(),
+    )
+
+
+def _next_month() -> str:
+    from dangjian.dues import rules, services
+
+    return f"{rules.add_months(services.current_month(), 1):%Y-%m}"
 
 
 @dataclass
@@ -239,6 +398,173 @@ def _user_state(w: World):
 def _policy_state(w: World):
     return sorted(PolicyValue.objects.values_list("key", "scope_path", "value"))
 
+
+def _transfer_state(w: World):
+    from dangjian.transfers.models import Transfer
+
+    return list(Transfer.objects.order_by("pk").values_list("pk", "status", "member_id", "valid_until"))
+
+
+TRANSFER_PAGE_OPS = [
+    Op("transfer list", "get", "/transfers/", "transfer.view", hides="李四"),
+    Op("transfer detail", "get", "/transfers/{id}/", "transfer.view", "transfer", "transfer.view"),
+    Op("transfer letter", "get", "/transfers/{id}/letter.pdf", "transfer.view", "transfer", "transfer.view"),
+    Op("transfer issue form", "get", "/transfers/new/{id}", "transfer.issue", "free_member", "member.view"),
+    Op(
+        "transfer issue",
+        "post",
+        "/transfers/new/{id}",
+        "transfer.issue",
+        "free_member",
+        "member.view",
+        data={"dues_paid_until": "2026-10", "target_name": "外省党支部", "target_address": "外省某路1号"},
+        ok=(302,),
+        state=_transfer_state,
+    ),
+    Op(
+        "transfer accept",
+        "post",
+        "/transfers/{id}/accept",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        ok=(302,),
+        state=_member_state,
+    ),
+    Op(
+        "transfer reject",
+        "post",
+        "/transfers/{id}/reject",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        data={"reason": "人员不符"},
+        ok=(302,),
+        state=_transfer_state,
+    ),
+]
+
+TRANSFER_API_OPS = [
+    Op("api transfer list", "get", "/api/v1/transfers", "transfer.view", api=True, hides="李四"),
+    Op("api transfer todo", "get", "/api/v1/transfers/todo", "transfer.view", api=True, hides="李四"),
+    Op("api transfer get", "get", "/api/v1/transfers/{id}", "transfer.view", "transfer", "transfer.view", api=True),
+    Op(
+        "api transfer issue",
+        "post",
+        "/api/v1/transfers",
+        "transfer.issue",
+        "free_member",
+        "member.view",
+        api=True,
+        ok=(201,),
+        data={
+            "member_id": "@free_member:side",
+            "dues_paid_until": "2026-10",
+            "target_name": "外省党支部",
+            "target_address": "外省某路1号",
+        },
+        state=_transfer_state,
+    ),
+    Op(
+        "api transfer accept",
+        "post",
+        "/api/v1/transfers/{id}/accept",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        api=True,
+        state=_member_state,
+    ),
+    Op(
+        "api transfer reject",
+        "post",
+        "/api/v1/transfers/{id}/reject",
+        "transfer.accept",
+        "transfer",
+        "transfer.view",
+        api=True,
+        data={"reason": "人员不符"},
+        state=_transfer_state,
+    ),
+]
+
+
+def _development_state(w: World):
+    from dangjian.development.models import Applicant, StepRecord
+
+    return (
+        list(Applicant.objects.order_by("pk").values_list("pk", "name", "stage", "org_id")),
+        list(StepRecord.objects.order_by("pk").values_list("pk", "applicant_id", "step_id", "on")),
+    )
+
+
+DEVELOPMENT_PAGE_OPS = [
+    Op("development list", "get", "/development/", "development.view", hides="申请乙"),
+    Op("development todo", "get", "/development/todo", "development.view", hides="申请乙"),
+    Op("development export", "get", "/development/export.xlsx", "development.view"),
+    Op("development detail", "get", "/development/{id}/", "development.view", "applicant", "development.view"),
+    Op("development notice", "get", "/development/{id}/notice", "development.view", "applicant", "development.view"),
+    Op("development create form", "get", "/development/new", "development.manage"),
+    Op(
+        "development record step",
+        "post",
+        "/development/{id}/record",
+        "development.manage",
+        "applicant",
+        "development.view",
+        data={"step": "talk", "on": str(dt.date.today())},
+        ok=(302,),
+        state=_development_state,
+    ),
+]
+
+DEVELOPMENT_API_OPS = [
+    Op("api development people", "get", "/api/v1/development/people", "development.view", api=True, hides="申请乙"),
+    Op("api development counts", "get", "/api/v1/development/counts", "development.view", api=True),
+    Op("api development todo", "get", "/api/v1/development/todo", "development.view", api=True, hides="申请乙"),
+    Op(
+        "api development get",
+        "get",
+        "/api/v1/development/people/{id}",
+        "development.view",
+        "applicant",
+        "development.view",
+        api=True,
+    ),
+    Op(
+        "api development notice",
+        "get",
+        "/api/v1/development/people/{id}/notice?start=2026-11-23&end=2026-11-27",
+        "development.view",
+        "applicant",
+        "development.view",
+        api=True,
+    ),
+    Op(
+        "api development register",
+        "post",
+        "/api/v1/development/people",
+        "development.manage",
+        "org",
+        "org.view",
+        api=True,
+        ok=(201,),
+        data={"org_id": "@org:side", "name": "新申请人", "id_number": "110105199808081231"},
+        state=_development_state,
+    ),
+    Op(
+        "api development record step",
+        "post",
+        "/api/v1/development/people/{id}/steps",
+        "development.manage",
+        "applicant",
+        "development.view",
+        api=True,
+        ok=(201,),
+        data={"step": "talk", "on": str(dt.date.today())},
+        state=_development_state,
+    ),
+]
 
 PAGE_OPS = [
     Op("tree page", "get", "/orgs/", "org.view"),
@@ -423,6 +749,97 @@ PAGE_OPS = [
         state=_consent_state,
     ),
     Op("settings", "get", "/settings/policies", "policy.view"),
+    Op("demand list", "get", "/demands/", "demand.view", hides="西街道工资拖欠"),
+    Op("demand alerts", "get", "/demands/alerts/", "demand.view"),
+    Op("demand detail", "get", "/demands/{id}/", "demand.view", "demand", "demand.view"),
+    Op(
+        "demand reply",
+        "post",
+        "/demands/{id}/",
+        "demand.handle",
+        "demand",
+        "demand.view",
+        data={"form": "reply", "note": "收到，正在处理"},
+        ok=(302,),
+        state=_demand_state,
+    ),
+    Op(
+        "demand assign",
+        "post",
+        "/demands/{id}/",
+        "demand.triage",
+        "demand",
+        "demand.view",
+        data={"form": "assign", "org": "@org:in"},
+        ok=(302,),
+        state=_demand_state,
+    ),
+    Op("triage rules", "get", "/demands/rules/", "demand.rules"),
+    Op("resource create form", "get", "/demands/resources/new", "resource.manage"),
+    Op("station manage list", "get", "/stations/manage/", "station.view", hides="西街小哥驿站"),
+    Op("station create form", "get", "/stations/new", "station.create"),
+    Op("station edit form", "get", "/stations/{id}/edit", "station.change", "station", "station.view"),
+    Op("report list", "get", "/reports/", "report.view"),
+    Op("report detail", "get", "/reports/{id}/", "report.view", "report", "report.view"),
+    Op(
+        "report close",
+        "post",
+        "/reports/{id}/",
+        "report.handle",
+        "report",
+        "report.view",
+        data={"form": "close", "resolution": "已处理"},
+        ok=(302,),
+        state=_report_state,
+    ),
+    Op("points redeem form", "get", "/points/redeem", "points.redeem"),
+    Op("assisted use form", "get", "/demands/assist/", "assist.act"),
+    Op("council topics", "get", "/council/manage/", "council.view", hides="西街充电难"),
+    Op("council topic", "get", "/council/{id}/", "council.view", "topic", "council.view"),
+    Op(
+        "council decide",
+        "post",
+        "/council/{id}/",
+        "council.manage",
+        "topic",
+        "council.view",
+        data={"form": "decide", "decide-decision": "增设充电柜"},
+        ok=(302,),
+        state=_topic_state,
+    ),
+]
+
+DUES_PAY = {"action": "pay", "amount": "40.00", "method": "cash", "receipt_no": "R1", "idempotency_key": "matrix-0001"}
+PAGE_OPS += [
+    Op("dues ledger", "get", "/dues/", "dues.view"),
+    Op("dues ledger of a branch", "get", "/dues/?under={id}", "dues.view", "org", "dues.view"),
+    Op("dues ledger export", "get", "/dues/export.xlsx", "dues.view"),
+    Op("dues arrears", "get", "/dues/arrears", "dues.view", hides="李四"),
+    Op("dues reliefs", "get", "/dues/reliefs", "dues.view"),
+    Op("dues member account", "get", "/dues/members/{id}/", "dues.view", "member", "dues.view"),
+    Op(
+        "dues record payment",
+        "post",
+        "/dues/members/{id}/",
+        "dues.manage",
+        "member",
+        "dues.view",
+        data=DUES_PAY,
+        ok=(302,),
+        state=_dues_state,
+    ),
+    Op("dues handover form", "get", "/dues/handover/{id}", "dues.manage", "org", "dues.view"),
+    Op(
+        "dues assess",
+        "post",
+        "/dues/assess",
+        "dues.manage",
+        "org",
+        "dues.view",
+        data={"under": "@org:side", "month": _next_month()},
+        ok=(302,),
+        state=_dues_state,
+    ),
 ]
 
 API_OPS = [
@@ -657,6 +1074,105 @@ API_OPS = [
         ok=(201,),
         state=_code_state,
     ),
+    Op("api demand list", "get", "/api/v1/demands", "demand.view", api=True, hides="西街道工资拖欠"),
+    Op("api demand alerts", "get", "/api/v1/demands/alerts", "demand.view", api=True),
+    Op("api demand get", "get", "/api/v1/demands/{id}", "demand.view", "demand", "demand.view", api=True),
+    Op(
+        "api demand reply",
+        "post",
+        "/api/v1/demands/{id}/reply",
+        "demand.handle",
+        "demand",
+        "demand.view",
+        api=True,
+        data={"note": "收到"},
+        state=_demand_state,
+    ),
+    Op(
+        "api demand resolve",
+        "post",
+        "/api/v1/demands/{id}/resolve",
+        "demand.handle",
+        "demand",
+        "demand.view",
+        api=True,
+        data={"answer": "已经协调解决"},
+        state=_demand_state,
+    ),
+    Op(
+        "api demand assign",
+        "post",
+        "/api/v1/demands/{id}/assign",
+        "demand.triage",
+        "demand",
+        "demand.view",
+        api=True,
+        data={"org_id": "@org:in"},
+        state=_demand_state,
+    ),
+    Op("api triage rules", "get", "/api/v1/demands/rules", "demand.rules", api=True),
+    Op("api report list", "get", "/api/v1/reports", "report.view", api=True),
+    Op("api council topics", "get", "/api/v1/council/topics", "council.view", api=True, hides="西街充电难"),
+    Op(
+        "api council decide",
+        "post",
+        "/api/v1/council/topics/{id}/decide",
+        "council.manage",
+        "topic",
+        "council.view",
+        api=True,
+        data={"text": "增设充电柜"},
+        state=_topic_state,
+    ),
+    Op(
+        "api station update",
+        "patch",
+        "/api/v1/stations/{id}",
+        "station.change",
+        "station",
+        "station.view",
+        api=True,
+        data={"phone": "0571-1234"},
+        state=_station_state,
+    ),
+    Op("api dues ledger", "get", "/api/v1/dues/ledger", "dues.view", api=True),
+    Op("api dues arrears", "get", "/api/v1/dues/arrears", "dues.view", api=True, hides="李四"),
+    Op("api dues account", "get", "/api/v1/dues/members/{id}", "dues.view", "member", "dues.view", api=True),
+    Op(
+        "api dues payment",
+        "post",
+        "/api/v1/dues/members/{id}/payments",
+        "dues.manage",
+        "member",
+        "dues.view",
+        data={k: v for k, v in DUES_PAY.items() if k != "action"},
+        api=True,
+        ok=(201,),
+        state=_dues_state,
+    ),
+    Op(
+        "api dues declaration",
+        "post",
+        "/api/v1/dues/members/{id}/declarations",
+        "dues.manage",
+        "member",
+        "dues.view",
+        data={"kind": "salaried", "base": "5200.00", "applies_from": f"{_next_month()}-01"},
+        api=True,
+        ok=(201,),
+        state=_dues_state,
+    ),
+    Op(
+        "api dues assessment run",
+        "post",
+        "/api/v1/dues/assessments",
+        "dues.manage",
+        "org",
+        "dues.view",
+        data={"org_id": "@org:side", "month": f"{_next_month()}-01"},
+        api=True,
+        state=_dues_state,
+    ),
 ]
 
 
@@ -709,7 +1225,11 @@ def _check(op: Op, world: World, role: str | None, side: str) -> str | None:
     return f"{op.name} / {role or 'anonymous'} / {side}: {problem}" if problem else None
 
 
-@pytest.mark.parametrize("op", PAGE_OPS + API_OPS, ids=lambda op: op.name)
+@pytest.mark.parametrize(
+    "op",
+    PAGE_OPS + API_OPS + TRANSFER_PAGE_OPS + TRANSFER_API_OPS + DEVELOPMENT_PAGE_OPS + DEVELOPMENT_API_OPS,
+    ids=lambda op: op.name,
+)
 def test_scope_matrix(world, op):
     failures = []
     sides = ("in", "out") if op.target else ("in",)

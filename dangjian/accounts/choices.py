@@ -30,3 +30,7 @@ class TokenScope(models.TextChoices):
     MEMBERS_READ = "members:read", _("Read party members (masked)")
     MEMBERS_WRITE = "members:write", _("Register and change party members")
     MEMBERS_REVEAL = "members:reveal", _("See full ID card and mobile numbers")
+    SERVICES_READ = "services:read", _("Read demands, resources and stations")
+    SERVICES_WRITE = "services:write", _("Handle demands, resources and stations")
+    DUES_READ = "dues:read", _("Read party dues and ledgers")
+    DUES_WRITE = "dues:write", _("Record party dues, payments and declarations")

@@ -77,6 +77,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return error_response(api, request, exc.status_code, code, str(exc))
 
 
+MAX_OFFSET = 100_000_000
+
+
 class PageParams(Schema):
     limit: int = 50
     offset: int = 0
@@ -88,4 +91,6 @@ def paginate(queryset, params: PageParams, max_limit: int = 200) -> tuple[list, 
         raise InvalidInput(_("limit must be between 1 and %(n)d.") % {"n": max_limit}, field="limit")
     if params.offset < 0:
         raise InvalidInput(_("offset cannot be negative."), field="offset")
+    if params.offset > MAX_OFFSET:  # beyond any real list; the database's integers end not far above
+        raise InvalidInput(_("offset must be at most %(n)d.") % {"n": MAX_OFFSET}, field="offset")
     return list(queryset[params.offset : params.offset + params.limit]), queryset.count()

@@ -4,6 +4,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from . import context
 
@@ -74,3 +75,42 @@ class DomainErrorMiddleware:
         if isinstance(exception, DomainError):
             return views.domain_error(request, exception)
         return None
+
+
+_API_ERROR_CODES = {
+    400: ("bad_request", gettext_noop("The request could not be understood.")),
+    401: ("unauthorized", gettext_noop("Authentication required.")),
+    403: ("forbidden", gettext_noop("Not allowed.")),
+    404: ("not_found", gettext_noop("Not found.")),
+    405: ("method_not_allowed", gettext_noop("This method is not allowed here.")),
+    413: ("too_large", gettext_noop("The request body is too large.")),
+    500: ("server_error", gettext_noop("Something went wrong; the error has been logged.")),
+}
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/, an error answered before the API's own handlers (no route for the path, a path
+    argument of the wrong type, a method the operation does not have, a server error page) gets the
+    API's one error shape ``{"error": {"code", "message", "fields"}}`` instead of an HTML page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from django.http import JsonResponse
+            from django.utils.translation import gettext
+
+            code, message = _API_ERROR_CODES.get(response.status_code, ("error", "The request failed."))
+            shaped = JsonResponse(
+                {"error": {"code": code, "message": gettext(message), "fields": {}}}, status=response.status_code
+            )
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response

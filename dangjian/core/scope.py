@@ -43,6 +43,7 @@ class Grant:
 
 _actions: dict[str, Action] = {}
 _model_paths: dict[type[models.Model], str] = {}
+_path_copies: list[tuple[type[models.Model], str]] = []
 _grant_provider: Callable[[object], Iterable[Grant]] | None = None
 
 
@@ -69,6 +70,23 @@ def register_grant_provider(provider: Callable[[object], Iterable[Grant]]) -> No
 def register_scoped_model(model: type[models.Model], path_lookup: str) -> None:
     """Declare the lookup from ``model`` to the organisation path that scopes it."""
     _model_paths[model] = path_lookup
+
+
+def register_path_copy(model: type[models.Model], field: str) -> None:
+    """Declare a column that holds a copy of an organisation path (denormalised for speed), so
+    that :func:`carry_paths` rewrites it when the organisation moves."""
+    _path_copies.append((model, field))
+
+
+def carry_paths(old_path: str, new_path: str) -> None:
+    """Rewrite every registered path copy under ``old_path`` to lie under ``new_path`` (a move)."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Substr
+
+    for model, field in _path_copies:
+        model._default_manager.filter(**{f"{field}__startswith": old_path}).update(
+            **{field: Concat(Value(new_path), Substr(field, len(old_path) + 1))}
+        )
 
 
 def path_lookup_for(model: type[models.Model]) -> str:

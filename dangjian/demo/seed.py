@@ -155,6 +155,14 @@ def seed(today: dt.date | None = None) -> dict:
             user.save(update_fields=["totp_secret", "totp_confirmed_at"])
     counts["members_created"] = _seed_members(orgs, entities, today)
     _link_demo_member(orgs)
+    from dangjian.development.demo import seed_pipeline
+    from dangjian.transfers.demo import seed_transfers
+
+    counts["applicants_created"] = seed_pipeline(orgs["YX-KDWL-FX"], today)
+    counts["transfers_created"] = seed_transfers(orgs, today)
+    from dangjian.stations.demo import seed_services
+
+    counts["stations_created"] = seed_services(orgs)
     return counts
 
 

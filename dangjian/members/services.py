@@ -388,3 +388,28 @@ def member_link_account(*, actor, member: Member, user) -> Member:
         changes={"user": [None, user.username]},
     )
     return member
+
+
+@transaction.atomic
+def member_transfer_org(*, actor, member: Member, org: PartyOrganisation, reason: str) -> Member:
+    """Move the member's organisational relationship to ``org`` when a transfer is accepted.
+
+    The source side authorised the move by issuing the transfer (``transfers.services``); here the
+    receiving side acts, so the actor needs ``member.create`` in ``org``, not rights over the source.
+    Only ``transfers.services.transfer_accept`` calls this.
+    """
+    scope.require(actor, "member.create", org)
+    _check_org(org)
+    member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    old_org_id = member.org_id
+    member.org = org
+    member.save(update_fields=["org", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="member.transfer",
+        obj=member,
+        org_path=org.path,
+        changes={"org_id": [old_org_id, org.pk], "reason": [None, (reason or "")[:200]]},
+    )
+    scope.ensure_in_scope(actor, "member.view", member)
+    return member

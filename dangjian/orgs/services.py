@@ -219,6 +219,7 @@ def org_move(*, actor, org: PartyOrganisation, new_parent: PartyOrganisation) ->
     PartyOrganisation.objects.move(org, new_parent, pos="last-child")
     org.refresh_from_db()
     _carry_policy_values(old_path, org.path)
+    scope.carry_paths(old_path, org.path)
     audit.record(
         actor=actor,
         action="org.move",

@@ -158,15 +158,24 @@ def test_rotation_reencrypts_resumably_and_retires(tree, tmp_path, monkeypatch, 
 
     number = id_number()
     person = member(tree.branch_a, id_number=number, mobile="13912345678")
+    from dangjian.dues.services import current_month, declaration_record
+
+    declaration = declaration_record(
+        actor=None, member=person, kind="salaried", base="4500.00", applies_from=current_month()
+    )
     assert set(keys.count_stale().values()) == {0}
     ring = keys.add_key(crypto.Keyring.from_json(crypto.keyring().to_json()), blind_index=True)
     crypto.write_key_file(ring, path)
     assert keys.count_stale() == {
         "accounts.User.totp_secret": 5,
+        "development.Applicant.id_number_enc": 0,
         "members.Member.id_number_enc": 1,
         "members.Member.mobile_enc": 1,
         "members.RegistrationLead.id_number_enc": 0,
         "members.RegistrationLead.mobile_enc": 0,
+        "demands.Demand.mobile_enc": 0,
+        "demands.AssistSession.mobile_enc": 0,
+        "dues.DuesDeclaration.base_enc": 1,
     }
     # Exact search keeps working while the index still uses the old blind key.
     assert find_by_id_number(number) == person
@@ -184,6 +193,8 @@ def test_rotation_reencrypts_resumably_and_retires(tree, tmp_path, monkeypatch, 
         stored = User.objects.get(pk=user.pk).totp_secret
         assert stored.startswith(f"{settings.CRYPTO_SUITE}:e2:") and stored != keys_before[user.pk]
         assert account_services.totp_secret_of(User.objects.get(pk=user.pk)) == secret
+    declaration.refresh_from_db()
+    assert declaration.base_enc.startswith(f"{settings.CRYPTO_SUITE}:e2:")
     call_command("rotate_keys", "--retire", verbosity=0)
     assert list(json.loads(path.read_text())["encryption"]["keys"]) == ["e2"]
     assert list(json.loads(path.read_text())["blind_index"]["keys"]) == ["b2"]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dues"
+urlpatterns = [
+    path("", views.ledger, name="ledger"),
+    path("export.xlsx", views.ledger_export, name="export"),
+    path("assess", views.assess, name="assess"),
+    path("handover/<int:org_id>", views.handover, name="handover"),
+    path("arrears", views.arrears, name="arrears"),
+    path("reliefs", views.reliefs, name="reliefs"),
+    path("members/<int:pk>/", views.member_account, name="member"),
+    path("me/", views.my_dues, name="me"),
+    path("sandbox/<str:order_no>", views.sandbox_checkout, name="sandbox"),
+]
