@@ -2,12 +2,13 @@
 
 import sys
 
-from bench import audit_chain, dues_assessment, members_scale, orgs_tree, stations_nearest
+from bench import audit_chain, dues_assessment, members_excel, members_scale, orgs_tree, stations_nearest
 
 BENCHMARKS = {
     "orgs_tree": orgs_tree.main,
     "members_scale": members_scale.main,
     "audit_chain": audit_chain.main,
+    "members_excel": members_excel.main,
     "stations_nearest": stations_nearest.main,
     "dues_assessment": dues_assessment.main,
 }

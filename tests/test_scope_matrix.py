@@ -74,6 +74,9 @@ SPEC: dict[str, set[str]] = {
     "member.change": {"org_admin", "secretary"},
     "member.status": {"org_admin", "secretary"},
     "member.reveal": {"org_admin", "secretary"},
+    "member.import": {"org_admin", "secretary"},
+    "member.export": {"org_admin", "secretary"},
+    "member.code_scan": {"org_admin", "secretary", "committee_member", "station_manager"},
     "transfer.view": {"org_admin", "secretary", "committee_member"},
     "transfer.issue": {"org_admin", "secretary"},
     "transfer.accept": {"org_admin", "secretary"},
@@ -169,6 +172,22 @@ def _consent_state(w):
     from dangjian.members.models import Consent
 
     return sorted(Consent.objects.values_list("member_id", "purpose", "withdrawn_at"))
+
+
+def _flow_state(w):
+    from dangjian.members.models import FlowRecord
+
+    return sorted(FlowRecord.objects.values_list("member_id", "destination"))
+
+
+def _lost_state(w):
+    return list(Member.objects.order_by("pk").values_list("pk", "lost_contact_since"))
+
+
+def _code_state(w):
+    from dangjian.members.models import MemberCode
+
+    return sorted(MemberCode.objects.values_list("member_id", "revoked_at"))
 
 
 def _member_state(w):
@@ -707,6 +726,17 @@ PAGE_OPS = [
         state=_member_state,
     ),
     Op("member create form", "get", "/members/new", "member.create"),
+    Op("member code page", "get", "/members/{id}/code", "member.change", "member", "member.view"),
+    Op("member code scan form", "get", "/members/scan", "member.code_scan"),
+    Op("member import form", "get", "/members/import/", "member.import"),
+    Op("lost-contact list", "get", "/members/lost-contact/", "member.view", hides="李四"),
+    Op("flowing list", "get", "/members/flowing/", "member.view"),
+    Op("self-registrations", "get", "/members/registrations/", "member.view"),
+    Op("registration code", "get", "/members/join-code", "member.create"),
+    Op("flowing outflow form", "get", "/members/{id}/flow", "member.change", "member", "member.view"),
+    Op("flowing inflow form", "get", "/members/flowing/in", "member.create"),
+    Op("lost-contact case", "get", "/members/{id}/lost-contact", "member.view", "member", "member.view"),
+    Op("member export", "get", "/members/export.xlsx", "member.export"),
     Op(
         "member consent add",
         "post",
@@ -1008,6 +1038,41 @@ API_OPS = [
         api=True,
         data={"field": "id_number", "reason": "核对身份"},
         state=_member_state,
+    ),
+    Op(
+        "api flowing outflow",
+        "post",
+        "/api/v1/members/{id}/flow",
+        "member.change",
+        "member",
+        "member.view",
+        api=True,
+        ok=(201,),
+        data={"destination": "杭州", "reason": "务工"},
+        state=_flow_state,
+    ),
+    Op(
+        "api lost-contact flag",
+        "post",
+        "/api/v1/members/{id}/lost-contact/flag",
+        "member.status",
+        "member",
+        "member.view",
+        api=True,
+        ok=(201,),
+        data={"basis": "电话停机"},
+        state=_lost_state,
+    ),
+    Op(
+        "api member code issue",
+        "post",
+        "/api/v1/members/{id}/code",
+        "member.change",
+        "member",
+        "member.view",
+        api=True,
+        ok=(201,),
+        state=_code_state,
     ),
     Op("api demand list", "get", "/api/v1/demands", "demand.view", api=True, hides="西街道工资拖欠"),
     Op("api demand alerts", "get", "/api/v1/demands/alerts", "demand.view", api=True),

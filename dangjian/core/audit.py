@@ -39,7 +39,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def record(
+def _entry(
     *,
     actor,
     action: str,
@@ -50,9 +50,6 @@ def record(
     object_type: str = "",
     object_id: str = "",
 ) -> AuditEntry:
-    """Append one entry. Must run inside the transaction of the change being recorded."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record() must be called inside the change's transaction")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -71,8 +68,43 @@ def record(
         client_ip=context.client_ip.get(),
     )
     entry.digest = crypto.digest(_canonical(entry).encode())
+    return entry
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    org_path: str = "",
+    changes: dict[str, Any] | None = None,
+    object_repr: str = "",
+    object_type: str = "",
+    object_id: str = "",
+) -> AuditEntry:
+    """Append one entry. Must run inside the transaction of the change being recorded."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the change's transaction")
+    entry = _entry(
+        actor=actor,
+        action=action,
+        obj=obj,
+        org_path=org_path,
+        changes=changes,
+        object_repr=object_repr,
+        object_type=object_type,
+        object_id=object_id,
+    )
     entry.save(force_insert=True)
     return entry
+
+
+def record_many(items: list[dict[str, Any]]) -> list[AuditEntry]:
+    """Append many entries in one insert (bulk imports): each item takes :func:`record`'s keyword
+    arguments and gets the same fields and digest. Must run inside the change's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record_many() must be called inside the change's transaction")
+    return AuditEntry.objects.bulk_create([_entry(**item) for item in items], batch_size=500)
 
 
 def _canonical(entry: AuditEntry) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit, scope
 from dangjian.core.errors import ConflictError, DomainError, NotFoundError
+from dangjian.members import lost_contact
 from dangjian.members.models import Member
 
 from . import gateway as gateways
@@ -152,6 +153,7 @@ def callback_handle(*, gateway: str, body: bytes, signature: str) -> DuesPayment
     payment.through_month = through
     payment.save(update_fields=["status", "gateway_txn", "paid_at", "through_month"])
     _refresh(_allocate(payment, rows, payment.amount))
+    lost_contact.record_contact(member=payment.member, kind="dues")  # paying dues is contact (DOMAIN §3.4)
     audit.record(
         actor=None,
         action="dues.pay",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit, crypto, policy, scope
 from dangjian.core.errors import ConflictError, DomainError, NotFoundError
+from dangjian.members import lost_contact
 from dangjian.members.models import Member
 from dangjian.orgs.models import PartyOrganisation
 
@@ -472,6 +473,7 @@ def payment_record(
             raise
         return existing
     _refresh(_allocate(payment, open_rows, value))
+    lost_contact.record_contact(member=member, kind="dues")  # paying dues is contact (DOMAIN §3.4)
     audit.record(
         actor=actor,
         action="dues.pay",

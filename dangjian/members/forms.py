@@ -104,3 +104,147 @@ class ConsentForm(forms.Form):
         max_length=300,
         initial=_("ID card number, mobile number and party membership, kept encrypted and shown masked"),
     )
+
+
+class CodeRevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for revoking"), max_length=200)
+
+
+class CodeScanForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"), max_length=200, help_text=_("Scan the QR with the phone camera, or type the text under it.")
+    )
+
+
+class ImportForm(forms.Form):
+    org = forms.Field(label=_("Import under"))  # replaced in __init__ (needs the user)
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+    mode = forms.ChoiceField(label=_("If some rows have errors"), choices=[], widget=forms.RadioSelect)
+
+    MAX_BYTES = 50 * 1024 * 1024
+
+    def __init__(self, *args, user, **kwargs):
+        from .models import ImportJob
+
+        super().__init__(*args, **kwargs)
+        self.fields["org"] = OrgChoiceField(
+            user,
+            "member.import",
+            label=_("Import under"),
+            help_text=_("Each row names its organisation by code; it must lie under this one."),
+        )
+        self.fields["mode"].choices = ImportJob.Mode.choices
+        self.fields["mode"].initial = ImportJob.Mode.ALL_OR_NOTHING
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError(_("The file is larger than 50 MB; split it into smaller files."))
+        return upload
+
+
+class LostFlagForm(forms.Form):
+    basis = forms.CharField(
+        label=_("How was the member found to be out of contact?"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+
+
+class SearchAttemptForm(forms.Form):
+    method = forms.ChoiceField(label=_("Method"), choices=[])
+    result = forms.CharField(label=_("Result"), max_length=300)
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        from .models import SearchAttempt
+
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = SearchAttempt.Method.choices
+
+
+class LostOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            ("found", _("Found and back in contact")),
+            ("stopped", _("Membership stopped by the branch meeting (keep searching)")),
+            ("restored", _("Membership restored")),
+            ("removed", _("Removed")),
+        ],
+    )
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+    note = forms.CharField(
+        label=_("Reason or meeting decision"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class FlowOutForm(forms.Form):
+    destination = forms.CharField(
+        label=_("Destination"), max_length=120, help_text=_("City and district, or the workplace.")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, initial=_("Work"))
+    left_on = forms.DateField(label=_("Left on"), required=False, widget=DateInput())
+    expected_return = forms.DateField(label=_("Expected return"), required=False, widget=DateInput())
+    pays_dues_at_destination = forms.BooleanField(label=_("Pays dues at the destination"), required=False)
+
+
+class FlowInForm(FlowOutForm):
+    id_number = forms.CharField(label=_("ID card number"), max_length=24)
+
+    field_order = ["dest_org", "id_number", "destination", "reason", "left_on", "expected_return"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dest_org"] = OrgChoiceField(user, "member.create", label=_("Organisation at the destination"))
+        self.order_fields(self.field_order)
+
+    def clean_id_number(self):
+        value = normalise_id_number(self.cleaned_data.get("id_number") or "")
+        parse_id_number(value)
+        return value
+
+
+class FlowReportForm(forms.Form):
+    content = forms.CharField(
+        label=_("Report"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Organisational life joined, dues paid, changes of place, employer or phone."),
+    )
+    on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+
+
+class JoinForm(forms.Form):
+    """The anonymous registration behind an organisation's QR (shape only; rules in finding)."""
+
+    name = forms.CharField(label=_("Full name"), max_length=50)
+    id_number = forms.CharField(label=_("ID card number"), max_length=24)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20)
+    home_org_text = forms.CharField(
+        label=_("Organisation your Party relationship is in"),
+        max_length=120,
+        help_text=_("e.g. the branch of your home village or former employer"),
+    )
+    employer_text = forms.CharField(label=_("Employer or platform"), max_length=120, required=False)
+    work_area = forms.CharField(label=_("Where you work"), max_length=100, required=False)
+    consent = forms.BooleanField(label=_("I agree to the processing described above"), required=False)
+
+
+class JoinCodeForm(forms.Form):
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"] = OrgChoiceField(user, "member.create", label=_("Organisation"))
+
+
+class LeadDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("inflow", _("Registered member: confirm as an inflow here")),
+            ("verified", _("Not registered: verified as a pocket member")),
+            ("rejected", _("Reject")),
+        ],
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -54,6 +54,13 @@ class Member(models.Model):
         "orgs.PartyOrganisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="members"
     )
     is_flowing = models.BooleanField(_("flowing member"), default=False)
+    last_contact_on = models.DateField(
+        _("last contact"),
+        null=True,
+        blank=True,
+        help_text=_("Organisational life, dues, check-in, study, a reply, or a recorded visit or call."),
+    )
+    lost_contact_since = models.DateField(_("lost contact since"), null=True, blank=True, db_index=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login account"),
@@ -161,3 +168,281 @@ class DestructionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.member_id_ref} {self.destroyed_at:%Y-%m-%d}"
+
+
+class MemberCode(models.Model):
+    """One member's personal code (一人一码 / 电子党员证). The QR carries only a signed reference to
+    this row (see ``members.codes``); revocation and expiry live here, so a leaked print can be
+    withdrawn. At most one unrevoked code per member."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="codes")
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("member code")
+        verbose_name_plural = _("member codes")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(revoked_at__isnull=True), name="membercode_one_active"
+            ),
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("issued_at")), name="membercode_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.issued_at:%Y-%m-%d}"
+
+    def is_valid(self, now=None) -> bool:
+        return self.revoked_at is None and (now or timezone.now()) < self.expires_at
+
+
+class ImportJob(models.Model):
+    """One upload of members from Excel. The file is kept until the job finishes; the result keeps
+    per-row errors (row number, field, message) so the page can show every bad row."""
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all", _("All or nothing: import only if every row is valid")
+        VALID_ROWS = "valid", _("Import the valid rows, report the others")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Nothing imported")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    org = models.ForeignKey(
+        "orgs.PartyOrganisation",
+        verbose_name=_("import under"),
+        on_delete=models.PROTECT,
+        related_name="member_imports",
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("file"), null=True, editable=False)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    errors = models.JSONField(_("errors"), default=list)
+    message = models.CharField(_("message"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class LostContactCase(models.Model):
+    """The search for a member who lost contact (失联党员, DOMAIN §3.4): flagged, searched for, and
+    closed as found, restored (within 2 years of stopped membership) or removed. Membership may be
+    stopped while the case stays open. At most one open case per member."""
+
+    class State(models.TextChoices):
+        SEARCHING = "searching", _("Searching")
+        STOPPED = "stopped", _("Membership stopped, still searching")
+        CLOSED = "closed", _("Closed")
+
+    class Outcome(models.TextChoices):
+        FOUND = "found", _("Found and back in contact")
+        RESTORED = "restored", _("Membership restored")
+        REMOVED = "removed", _("Removed")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="lost_contact_cases"
+    )
+    flagged_on = models.DateField(_("flagged on"))
+    basis = models.CharField(_("basis"), max_length=200)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SEARCHING)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True, default="")
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("lost-contact case")
+        verbose_name_plural = _("lost-contact cases")
+        ordering = ["-flagged_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=~models.Q(state="closed"), name="lostcontact_one_open_per_member"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="closed", closed_on__isnull=False) | ~models.Q(state="closed"),
+                name="lostcontact_closed_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.flagged_on}"
+
+
+class SearchAttempt(models.Model):
+    """One attempt to reach a lost-contact member: a call, a visit, asking the employer …"""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", _("Phone call or message")
+        VISIT = "visit", _("Home or workplace visit")
+        EMPLOYER = "employer", _("Asked the employer or platform")
+        HOME_ORG = "home_org", _("Asked the home organisation or family")
+        OTHER = "other", _("Other")
+
+    case = models.ForeignKey(LostContactCase, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attempts")
+    on = models.DateField(_("date"))
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    result = models.CharField(_("result"), max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("search attempt")
+        verbose_name_plural = _("search attempts")
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.on}"
+
+
+class FlowRecord(models.Model):
+    """A flowing member's time away (流动党员, DOMAIN §3.3): out of the home organisation (流出地),
+    or into a destination (流入地) while the relationship stays at home. They join life and may pay
+    dues at the destination but vote at home; they report home at least once a year."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", _("Outflow (registered by the home organisation)")
+        IN = "in", _("Inflow (registered by the destination)")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="flows")
+    direction = models.CharField(_("registered as"), max_length=3, choices=Direction.choices)
+    card_no = models.CharField(_("flowing-member card number"), max_length=20, unique=True)
+    destination = models.CharField(_("destination"), max_length=120)
+    dest_org = models.ForeignKey(
+        "orgs.PartyOrganisation",
+        verbose_name=_("organisation at the destination"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inflows",
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    left_on = models.DateField(_("left on"))
+    expected_return = models.DateField(_("expected return"), null=True, blank=True)
+    pays_dues_at_destination = models.BooleanField(_("pays dues at the destination"), default=False)
+    last_report_on = models.DateField(_("last report home"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("flowing-member record")
+        verbose_name_plural = _("flowing-member records")
+        ordering = ["-left_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(ended_on__isnull=True), name="flow_one_active_per_member"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expected_return__isnull=True) | models.Q(expected_return__gte=models.F("left_on")),
+                name="flow_return_after_leaving",
+            ),
+        ]
+        indexes = [models.Index(fields=["destination"], name="flow_destination_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.destination}"
+
+
+class FlowReport(models.Model):
+    """A flowing member's report home (at least yearly): life joined, dues, changes of place,
+    employer or phone."""
+
+    record = models.ForeignKey(FlowRecord, verbose_name=_("record"), on_delete=models.CASCADE, related_name="reports")
+    on = models.DateField(_("date"))
+    content = models.TextField(_("report"), max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("flowing-member report")
+        verbose_name_plural = _("flowing-member reports")
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.record} · {self.on}"
+
+
+class RegistrationLead(models.Model):
+    """A worker's self-registration through an organisation's registration QR (双向寻找): a known
+    member (matched by the ID blind index) becomes an inflow once a secretary confirms; an unknown
+    one is a "pocket member" lead (口袋党员) for the organisation department to verify. The form is
+    anonymous, so nothing here changes a member record without a secretary's decision."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("Waiting for the secretary")
+        INFLOW = "inflow", _("Confirmed: registered as an inflow")
+        VERIFIED = "verified", _("Verified as a pocket member")
+        REJECTED = "rejected", _("Rejected")
+
+    org = models.ForeignKey(
+        "orgs.PartyOrganisation",
+        verbose_name=_("registered at"),
+        on_delete=models.PROTECT,
+        related_name="registration_leads",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    id_number_enc = models.TextField(_("ID card number (encrypted)"))
+    id_number_bidx = models.CharField(_("ID card number index"), max_length=100, db_index=True)
+    id_number_masked = models.CharField(_("ID card number"), max_length=18)
+    mobile_enc = models.TextField(_("mobile number (encrypted)"))
+    mobile_bidx = models.CharField(_("mobile number index"), max_length=100, db_index=True)
+    mobile_masked = models.CharField(_("mobile number"), max_length=11)
+    home_org_text = models.CharField(_("home organisation"), max_length=120)
+    employer_text = models.CharField(_("employer"), max_length=120, blank=True, default="")
+    work_area = models.CharField(_("work area"), max_length=100, blank=True, default="")
+    consent_text = models.CharField(_("consent given"), max_length=300)
+    consented_at = models.DateTimeField(_("consented at"), default=timezone.now)
+    matched_member = models.ForeignKey(
+        Member,
+        verbose_name=_("matching member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registration_leads",
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.NEW, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("self-registration")
+        verbose_name_plural = _("self-registrations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.org}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, crypto, policy, scope
-from dangjian.core.errors import ConflictError, DomainError
+from dangjian.core.errors import ConflictError, DomainError, ScopeDenied
 from dangjian.core.validators import (
     mask_id_number,
     mask_mobile,
@@ -96,7 +96,7 @@ def _set_mobile(member: Member, raw: str) -> None:
     member.mobile_masked = mask_mobile(mobile)
 
 
-def _apply(actor, member: Member, data: dict) -> None:
+def _apply(actor, member: Member, data: dict, cache: dict | None = None) -> None:
     for key, value in data.items():
         if key not in PLAIN_FIELDS:
             raise DomainError(_("Unknown field %(f)s.") % {"f": key}, field=key)
@@ -121,7 +121,13 @@ def _apply(actor, member: Member, data: dict) -> None:
         raise DomainError(_("Enter the date of joining the Party."), field="join_date")
     if member.join_date > today:
         raise DomainError(_("The join date cannot be in the future."), field="join_date")
-    min_age = policy.value("members.min_age", member.org.path if member.org_id else "")
+    path = member.org.path if member.org_id else ""
+    if cache is not None and ("min_age", path) in cache:
+        min_age = cache[("min_age", path)]
+    else:
+        min_age = policy.value("members.min_age", path)
+        if cache is not None:
+            cache[("min_age", path)] = min_age
     if _age(member.birth_date, member.join_date) < min_age:
         raise DomainError(
             _("A member must have been at least %(n)d when joining the Party.") % {"n": min_age}, field="join_date"
@@ -139,6 +145,17 @@ def _apply(actor, member: Member, data: dict) -> None:
         raise DomainError(_("Choose an employer from the list."), field="employer_id")
 
 
+def _duplicate_error(actor, org_path: str, org_name: str) -> ConflictError:
+    if actor is None or scope.scope_for(actor, "member.view").covers(org_path):
+        message = _("A member with this ID card number is already registered in %(org)s.") % {"org": org_name}
+    else:
+        message = _(
+            "A member with this ID card number is already registered in another organisation. "
+            "Ask the organisation department to transfer the record."
+        )
+    return ConflictError(message, code="duplicate_id_number", field="id_number")
+
+
 def _duplicate(number: str, exclude_pk: int | None, actor) -> ConflictError | None:
     existing = (
         Member.objects.select_related("org")
@@ -148,14 +165,7 @@ def _duplicate(number: str, exclude_pk: int | None, actor) -> ConflictError | No
     )
     if existing is None:
         return None
-    if actor is None or scope.can(actor, "member.view", existing):
-        message = _("A member with this ID card number is already registered in %(org)s.") % {"org": existing.org.name}
-    else:
-        message = _(
-            "A member with this ID card number is already registered in another organisation. "
-            "Ask the organisation department to transfer the record."
-        )
-    return ConflictError(message, code="duplicate_id_number", field="id_number")
+    return _duplicate_error(actor, existing.org.path, existing.org.name)
 
 
 def _check_org(org: PartyOrganisation) -> None:
@@ -165,18 +175,42 @@ def _check_org(org: PartyOrganisation) -> None:
         )
 
 
-@transaction.atomic
-def member_register(*, actor, org: PartyOrganisation, id_number: str, mobile: str = "", **data) -> Member:
-    """Register a member in ``org``. Birth date and gender come from the ID number."""
-    scope.require(actor, "member.create", org)
-    _check_org(org)
+def _build(actor, org: PartyOrganisation, id_number: str, mobile: str, data: dict, cache: dict):
+    """A new, unsaved member checked by every rule except uniqueness, and its normalised number."""
+    if ("org", org.pk) not in cache:
+        try:
+            scope.require(actor, "member.create", org)
+            _check_org(org)
+            cache[("org", org.pk)] = None
+        except DomainError as exc:
+            cache[("org", org.pk)] = exc
+    if cache[("org", org.pk)] is not None:
+        raise cache[("org", org.pk)]
     number = normalise_id_number(id_number)
     member = Member(org=org, status=MembershipStatus.NORMAL)
+    data = dict(data)
     _set_id_number(member, number, data)
     data.pop("birth_date", None)
     data.pop("gender", None)
-    _apply(actor, member, data)
+    _apply(actor, member, data, cache)
     _set_mobile(member, mobile)
+    return member, number
+
+
+def _audit_register(actor, member: Member) -> dict:
+    return {
+        "actor": actor,
+        "action": "member.register",
+        "obj": member,
+        "org_path": member.org.path,
+        "changes": audit.changed_fields({}, audit.snapshot(member, AUDIT_FIELDS)),
+    }
+
+
+@transaction.atomic
+def member_register(*, actor, org: PartyOrganisation, id_number: str, mobile: str = "", **data) -> Member:
+    """Register a member in ``org``. Birth date and gender come from the ID number."""
+    member, number = _build(actor, org, id_number, mobile, data, {})
     if conflict := _duplicate(number, None, actor):
         raise conflict
     try:
@@ -184,15 +218,63 @@ def member_register(*, actor, org: PartyOrganisation, id_number: str, mobile: st
             member.save()
     except IntegrityError:
         raise _duplicate(number, None, actor) or ConflictError(_("This member is already registered.")) from None
-    audit.record(
-        actor=actor,
-        action="member.register",
-        obj=member,
-        org_path=org.path,
-        changes=audit.changed_fields({}, audit.snapshot(member, AUDIT_FIELDS)),
-    )
+    audit.record(**_audit_register(actor, member))
     scope.ensure_in_scope(actor, "member.view", member)
     return member
+
+
+def member_register_many(*, actor, rows: list[dict]) -> list[Member | DomainError]:
+    """Register many members at once (imports). Each row holds ``member_register``'s arguments and
+    is checked by exactly the same rules; the valid rows are written and audited with bulk inserts.
+    Returns, per row, the new member or the error. Runs inside the caller's transaction; if a
+    concurrent registration collides, the rows fall back to ``member_register`` one by one."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("member_register_many() must run inside a transaction")
+    cache: dict = {}
+    results: list[Member | DomainError] = []
+    indexes: dict[str, int] = {}  # every blind index of every valid row → its position
+    for position, row in enumerate(rows):
+        row = dict(row)
+        try:
+            member, number = _build(actor, row.pop("org"), row.pop("id_number"), row.pop("mobile", ""), row, cache)
+        except DomainError as exc:
+            results.append(exc)
+            continue
+        mine = crypto.blind_indexes(number, ID_CONTEXT)
+        twin = next((indexes[i] for i in mine if i in indexes), None)
+        if twin is not None:
+            results.append(ConflictError(_("This member is already registered."), field="id_number"))
+            continue
+        indexes.update(dict.fromkeys(mine, position))
+        results.append(member)
+    for start in range(0, len(indexes), 900):
+        chunk = list(indexes)[start : start + 900]
+        for bidx, path, name in Member.objects.filter(id_number_bidx__in=chunk).values_list(
+            "id_number_bidx", "org__path", "org__name"
+        ):
+            results[indexes[bidx]] = _duplicate_error(actor, path, name)
+    fresh = [r for r in results if isinstance(r, Member)]
+    if not fresh:
+        return results
+    try:
+        with transaction.atomic():
+            Member.objects.bulk_create(fresh, batch_size=500)
+    except IntegrityError:
+        return [r if not isinstance(r, Member) else _register_one(actor, rows[i]) for i, r in enumerate(results)]
+    audit.record_many([_audit_register(actor, m) for m in fresh])
+    if actor is not None:
+        visible = Member.objects.filter(pk__in=[m.pk for m in fresh])
+        if visible.filter(scope.scope_for(actor, "member.view").q("org__path")).count() != len(fresh):
+            raise ScopeDenied(_("This change would move the record outside the organisations you manage."))
+    return results
+
+
+def _register_one(actor, row: dict) -> Member | DomainError:
+    try:
+        with transaction.atomic():
+            return member_register(actor=actor, **row)
+    except DomainError as exc:
+        return exc
 
 
 @transaction.atomic

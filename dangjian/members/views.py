@@ -61,6 +61,8 @@ def member_list(request):
             "political": PoliticalStatus,
             "categories": [c for c in FieldCategory if c != FieldCategory.COMPREHENSIVE],
             "can_create": scope.has_action(request.user, "member.create"),
+            "can_import": scope.has_action(request.user, "member.import"),
+            "can_export": scope.has_action(request.user, "member.export"),
         },
     )
 

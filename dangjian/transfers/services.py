@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import audit, policy, scope
 from dangjian.core.errors import ConflictError, DomainError
+from dangjian.members import lost_contact
 from dangjian.members import services as member_services
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgKind
@@ -136,6 +137,7 @@ def transfer_issue(
     scope.require(actor, "transfer.issue", member)
     member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     _check_member(member)
+    lost_contact.ensure_transferable(member)  # DOMAIN §3.2: a lost-contact member's outcome comes first
     today = timezone.localdate()
     issued_on = issued_on or today
     if issued_on > today:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from conftest import make_user
 from dangjian.core.errors import ConflictError, DomainError, NotFoundError
@@ -47,6 +48,8 @@ def test_member_pays_own_dues_online_once(tree):
     assert again.pk == paid.pk and DuesAllocation.objects.count() == 2
     assert selectors.member_outstanding(person) == D("0.00")
     assert selectors.ledger_reconcile(tree.branch_a, month(0))["ok"]
+    person.refresh_from_db()
+    assert person.last_contact_on == timezone.localdate()  # paying dues counts as contact (lost-contact rule)
     with pytest.raises(ConflictError):
         callback(order, txn="T2")
 

@@ -46,3 +46,10 @@ document.addEventListener("keydown", function (event) {
     event.preventDefault();
   }
 });
+// Print buttons (a member's code card).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    event.preventDefault();
+    window.print();
+  }
+});

@@ -222,3 +222,16 @@ def test_accept_refused_when_membership_stopped_meanwhile(world):
     assert exc.value.code == "member_not_transferable"
     assert Member.objects.get(pk=world.zhang.pk).org == world.tree.branch_a
     assert Transfer.objects.get(pk=t.pk).status == "pending"
+
+
+def test_lost_contact_member_cannot_be_transferred_until_found(world):
+    from dangjian.members import lost_contact
+
+    member = world.zhang
+    lost_contact.lost_contact_flag(actor=None, member=member, basis="电话停机，走访未遇")
+    with pytest.raises(ConflictError) as refused:
+        issue(world, world.branch_a2)
+    assert refused.value.code == "lost_contact"
+    assert Transfer.objects.filter(member=member).count() == 0
+    lost_contact.lost_contact_outcome(actor=None, member=member, outcome="found", note="已联系上")
+    assert issue(world, world.branch_a2).status == "pending"
