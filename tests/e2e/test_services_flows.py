@@ -6,6 +6,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from dangjian.demands.models import Demand
 from dangjian.demands.sms import MemoryBackend
@@ -119,7 +120,8 @@ def test_rider_snaps_and_reports(demo, sms, session_for, tmp_path, settings):
     s.page.click("label.choice-tile:has-text('路灯损坏')")
     s.page.set_input_files("input[name=photo]", str(photo))
     s.page.click("[data-locate=report]")
-    s.page.wait_for_function("document.querySelector('[name=latitude]').value !== ''")
+    # Not wait_for_function: a string predicate is evaluated with eval, which the site's CSP forbids.
+    expect(s.page.locator("[name=latitude]")).not_to_have_value("")
     s.shot("report")
     s.page.click("form button.btn-lg")
     s.page.wait_for_load_state()
