@@ -51,7 +51,21 @@ schema.app = get_wsgi_application()  # requests go to the application in-process
 
 
 @pytest.fixture
-def demo_tokens(tree):
+def keep_connection():
+    """The WSGI handler closes the database connection at the end of each request; Django's test
+    client switches that off, and so must we, or PostgreSQL loses the test's transaction."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def demo_tokens(tree, keep_connection):
     """A small district (the shared ``tree`` with two members) and a token with every scope for an
     organisation administrator, a branch secretary and each of the three separated administrators."""
     from conftest import make_user
