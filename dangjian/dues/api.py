@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.core import scope
 from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
@@ -18,7 +18,7 @@ from dangjian.orgs.models import PartyOrganisation
 from . import gateway as gateways
 from . import online, rules, selectors, services
 from .choices import IncomeKind, PaymentMethod
-from .models import DuesDeclaration, DuesPayment, DuesRelief, RateSchedule
+from .models import DuesDeclaration, DuesPayment, DuesRelief
 
 router = Router()
 
@@ -145,6 +145,11 @@ class PaymentIn(Schema):
     receipt_no: str
     idempotency_key: str
     through_month: dt.date | None = None
+    back_pay_reason: str = Field(
+        "",
+        max_length=200,
+        description="Settle months older than the back-payment window (6 months): dues.back_pay_exception only",
+    )
 
 
 class RefundIn(Schema):
@@ -404,14 +409,7 @@ def handover(request, payload: HandoverIn):
 )
 def schedules(request):
     scope.require_action(request.user, "dues.view")
-    paths = scope.scope_for(request.user, "dues.view").paths
-    found = [s for s in RateSchedule.objects.order_by("scope_path", "-effective_from") if _relevant(s, paths)]
-    return found
-
-
-def _relevant(schedule: RateSchedule, paths: tuple[str, ...]) -> bool:
-    """Nationwide and ancestor regions apply to the user's subtrees; so do regions inside them."""
-    return any(p.startswith(schedule.scope_path) or schedule.scope_path.startswith(p) for p in paths)
+    return selectors.schedule_list(request.user)
 
 
 @router.post(

@@ -54,4 +54,17 @@ class DuesConfig(AppConfig):
             minimum=2,
             maximum=24,
         )
+        policy.register(
+            "dues.reminder_months",
+            1,
+            _("Unpaid months after which a member is reminded each month"),
+            minimum=1,
+            maximum=24,
+        )
+        scope.register_action(
+            "dues.back_pay_exception",
+            T.DUES_WRITE,
+            _("Accept back payments older than the normal window, with a reason"),
+            [R.ORG_ADMIN],
+        )
         navigation.register(_("Party dues"), "dues:ledger", "cash-coin", "dues.view", order=20)

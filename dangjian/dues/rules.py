@@ -96,6 +96,11 @@ class Band:
     def percent(self) -> Decimal:
         return Decimal(self.units) / RATE_SCALE
 
+    @property
+    def percent_text(self) -> str:
+        """``0.5``, ``1``, ``1.25``: no trailing zeros, never an exponent."""
+        return format(self.percent.normalize(), "f")
+
 
 def parse_bands(raw) -> tuple[Band, ...]:
     """``[[upper yuan or null, percent], ...]`` ascending, the last without an upper limit."""

@@ -158,3 +158,52 @@ def ledger_reconcile(org: PartyOrganisation, month: dt.date) -> dict:
         and result["received"] == result["received_allocated"]
     )
     return result
+
+
+def schedule_relevant(schedule_path: str, paths) -> bool:
+    """Nationwide and ancestor regions apply to the user's subtrees; so do regions inside them."""
+    return any(p.startswith(schedule_path) or schedule_path.startswith(p) for p in paths)
+
+
+def schedule_list(user) -> list:
+    """Every rate-schedule version that concerns the user's dues scope."""
+    from .models import RateSchedule
+
+    paths = scope.scope_for(user, "dues.view").paths
+    return [
+        s
+        for s in RateSchedule.objects.order_by("scope_path", "-effective_from")
+        if schedule_relevant(s.scope_path, paths)
+    ]
+
+
+def schedules_by_region(user, *, month: dt.date) -> list[dict]:
+    """Per region (nationwide first, then by organisation path): the version in force in ``month``
+    and the versions that start later, each with its bands parsed for display."""
+    regions: dict[str, list] = {}
+    for schedule in schedule_list(user):
+        regions.setdefault(schedule.scope_path, []).append(schedule)
+    orgs = {o.path: o for o in PartyOrganisation.objects.filter(path__in=[p for p in regions if p])}
+    result = []
+    for path in sorted(regions):
+        versions = regions[path]  # newest first
+        active = next((s for s in versions if s.effective_from <= month), None)
+        upcoming = sorted((s for s in versions if s.effective_from > month), key=lambda s: s.effective_from)
+        result.append(
+            {
+                "path": path,
+                "org": orgs.get(path),
+                "active": _display(active) if active else None,
+                "upcoming": [_display(s) for s in upcoming],
+                "older": sum(1 for s in versions if s.effective_from <= month) - (1 if active else 0),
+            }
+        )
+    return result
+
+
+def _display(schedule) -> dict:
+    return {
+        "schedule": schedule,
+        "salaried": rules.parse_bands(schedule.salaried_bands),
+        "retiree": rules.parse_bands(schedule.retiree_bands),
+    }

@@ -427,12 +427,27 @@ def payment_record(
     receipt_no: str,
     idempotency_key: str,
     through_month: dt.date | None = None,
+    back_pay_reason: str = "",
 ) -> DuesPayment:
     """Cash or a transfer received by the branch, settling the open months oldest first up to
     ``through_month`` (this month by default; later months are paid in advance). A smaller amount
     is a partial payment; a larger one than is open is refused. Replaying the same key returns
-    the same payment."""
+    the same payment.
+
+    Back payment is normally limited to the last ``dues.back_pay_months`` (6) months (DOMAIN §5):
+    older open months are left alone unless someone holding ``dues.back_pay_exception`` gives a
+    ``back_pay_reason``, which is audited with the payment."""
     scope.require(actor, "dues.manage", member)
+    reason = (back_pay_reason or "").strip()
+    if reason:
+        if not scope.can(actor, "dues.back_pay_exception", member):
+            raise DomainError(
+                _("Only an organisation-department administrator may accept back payments beyond the normal window."),
+                code="back_pay_not_allowed",
+                field="back_pay_reason",
+            )
+        if len(reason) < 4:
+            raise DomainError(_("Explain the exception in a few words."), field="back_pay_reason")
     key = _key(idempotency_key)
     value = _money(amount, "amount")
     if method not in (PaymentMethod.CASH, PaymentMethod.TRANSFER):
@@ -445,9 +460,26 @@ def payment_record(
     member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     through = _through(member, through_month)
     _ensure_assessed(member, through)
-    open_rows = _open_assessments(member, through, None)
+    back, _advance = _limits(member)
+    window_start = rules.add_months(current_month(), -back)
+    open_rows = _open_assessments(member, through, None if reason else window_start)
     outstanding = sum((row.amount - row.paid for row in open_rows), Decimal("0.00"))
     if value > outstanding:
+        older = (
+            not reason
+            and DuesAssessment.objects.filter(member=member, month__lt=window_start, paid__lt=F("amount")).exists()
+        )
+        if older:
+            raise DomainError(
+                _(
+                    "The amount %(amount)s is more than the %(open)s yuan open since %(start)s. Months before "
+                    "%(start)s are beyond the %(n)d-month back-payment window: an organisation-department "
+                    "administrator must accept them, giving the reason for the exception."
+                )
+                % {"amount": value, "open": outstanding, "start": f"{window_start:%Y-%m}", "n": back},
+                code="back_pay_window",
+                field="amount",
+            )
         raise DomainError(
             _("The amount %(amount)s is more than the %(open)s yuan open up to %(month)s.")
             % {"amount": value, "open": outstanding, "month": f"{through:%Y-%m}"},
@@ -484,6 +516,7 @@ def payment_record(
             "method": [None, method],
             "receipt_no": [None, payment.receipt_no],
             "through_month": [None, f"{through:%Y-%m}"],
+            **({"back_pay_reason": [None, reason[:200]]} if reason else {}),
         },
     )
     return payment

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +19,7 @@ from dangjian.core.forms import page_of, run_service
 from dangjian.members.models import Member
 from dangjian.orgs.models import PartyOrganisation
 
-from . import excel, online, selectors, services
+from . import excel, online, reminders, rules, selectors, services
 from .api import parse_month
 from .choices import ReliefStatus
 from .forms import (
@@ -30,10 +31,11 @@ from .forms import (
     RefundForm,
     ReliefForm,
     RevealForm,
+    ScheduleForm,
     new_key,
 )
 from .gateway import SandboxGateway
-from .models import DuesDeclaration, DuesPayment, DuesRelief
+from .models import DuesDeclaration, DuesPayment, DuesRelief, RateSchedule
 
 
 def _month(request):
@@ -129,6 +131,7 @@ def arrears(request):
             "month": as_of,
             "under": under,
             "alert_only": alert_only,
+            "can_remind": scope.has_action(request.user, "dues.manage"),
             "query": urlencode(
                 {
                     k: v
@@ -142,6 +145,37 @@ def arrears(request):
             ),
         },
     )
+
+
+@login_required
+@require_POST
+def arrears_remind(request):
+    """The secretary sends this month's reminders now (members already reminded are skipped)."""
+    under = _under(request, "dues.manage") if request.GET.get("under") else None
+    if under is None:
+        scope.require_action(request.user, "dues.manage")
+        paths = scope.scope_for(request.user, "dues.manage").paths
+        orgs = list(PartyOrganisation.objects.filter(path__in=paths).order_by("path"))
+    else:
+        orgs = [under]
+    totals = {"reminded": 0, "alerted": 0}
+    for org in orgs:
+        done = reminders.arrears_remind(actor=request.user, org=org)
+        totals["reminded"] += done["reminded"]
+        totals["alerted"] += done["alerted"]
+    if totals["reminded"] or totals["alerted"]:
+        messages.success(
+            request,
+            _(
+                "Reminders sent to %(reminded)d members; the branch secretary was alerted about %(alerted)d "
+                "members unpaid for six months or more."
+            )
+            % totals,
+        )
+    else:
+        messages.info(request, _("No reminder was sent: everyone in arrears was already reminded this month."))
+    query = urlencode({"under": under.pk} if under else {})
+    return redirect(reverse("dues:arrears") + (f"?{query}" if query else ""))
 
 
 @login_required
@@ -214,6 +248,8 @@ def member_account(request, pk):
     if action:
         scope.require(request.user, "dues.reveal" if action == "reveal" else "dues.manage", member)
     forms = _forms(request.POST if action else None, action)
+    if not scope.can(request.user, "dues.back_pay_exception", member):
+        del forms["pay"].fields["back_pay_reason"]
     revealed = None
     if action in forms and forms[action].is_valid():
         result = run_service(forms[action], lambda: _submit(request, member, action, forms[action]))
@@ -278,3 +314,73 @@ def sandbox_checkout(request, order_no):
             messages.error(request, exc.message)
         return redirect("dues:me")
     return render(request, "dues/sandbox.html", {"order": order})
+
+
+@login_required
+def rates(request):
+    """The rate schedules per region: the version in force this month and those that start later."""
+    scope.require_action(request.user, "dues.view")
+    month = services.current_month()
+    configurable = {org.path: org for org in _configurable_regions(request.user)}
+    return render(
+        request,
+        "dues/rates.html",
+        {
+            "regions": selectors.schedules_by_region(request.user, month=month),
+            "month": month,
+            "configurable": configurable,
+        },
+    )
+
+
+def _configurable_regions(user) -> list[PartyOrganisation]:
+    """The organisations a user may set rates for: the roots of their scope, and regions below
+    them that already have their own rates."""
+    if not scope.has_action(user, "dues.configure"):
+        return []
+    roots = list(scope.scope_for(user, "dues.configure").paths)
+    below = [
+        path
+        for path in RateSchedule.objects.exclude(scope_path="").values_list("scope_path", flat=True).distinct()
+        if any(path.startswith(root) for root in roots)
+    ]
+    return list(PartyOrganisation.objects.filter(path__in=set(roots) | set(below)).order_by("path"))
+
+
+@login_required
+def rate_new(request):
+    """Add a version of a region's rates from a month on, starting from the version in force."""
+    scope.require_action(request.user, "dues.configure")
+    regions = _configurable_regions(request.user)
+    chosen = request.POST.get("region") or request.GET.get("region") or (str(regions[0].pk) if regions else "")
+    region = next((org for org in regions if str(org.pk) == chosen), regions[0] if regions else None)
+    initial = {
+        "region": str(region.pk) if region else "",
+        "effective_from": rules.add_months(services.current_month(), 1),
+    }
+    if region is not None and (current := services.schedule_in_force(region, services.current_month())):
+        initial.update(ScheduleForm.initial_from(current))
+    form = ScheduleForm(request.POST or None, regions=regions, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        org = scope.get_in_scope(request.user, "dues.configure", PartyOrganisation, pk=form.cleaned_data["region"])
+        schedule = run_service(
+            form, lambda: services.schedule_create(actor=request.user, org=org, **form.service_arguments())
+        )
+        if schedule is not None:
+            messages.success(
+                request,
+                _("The new rates for %(region)s are in force from %(month)s.")
+                % {"region": org.name, "month": f"{schedule.effective_from:%Y-%m}"},
+            )
+            return redirect("dues:rates")
+    return render(
+        request,
+        "dues/rate_new.html",
+        {
+            "form": form,
+            "region": region,
+            "salaried_rows": form.band_rows("salaried"),
+            "retiree_rows": form.band_rows("retiree"),
+            "fixed_fields": ["student_amount", "unemployed_amount", "subsistence_amount", "farmer_min", "farmer_max"],
+        },
+    )

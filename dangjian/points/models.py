@@ -11,6 +11,7 @@ class EntryKind(models.TextChoices):
     EARN = "earn", _("Earned")
     REDEEM = "redeem", _("Redeemed")
     CORRECT = "correct", _("Correction")
+    EXPIRE = "expire", _("Expired")
 
 
 class PointAccount(models.Model):
@@ -68,6 +69,7 @@ class PointEntry(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind="earn", points__gt=0)
                 | models.Q(kind="redeem", points__lt=0)
+                | models.Q(kind="expire", points__lt=0)
                 | (models.Q(kind="correct") & ~models.Q(points=0)),
                 name="points_entry_sign_matches_kind",
             ),

@@ -7,6 +7,7 @@ import datetime as dt
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,3 +147,89 @@ def points_correct(*, actor, user, org: PartyOrganisation, points: int, reason: 
             changes={"points": points, "balance": account.balance, "reason": reason[:100]},
         )
     return entry
+
+
+def expiry_cutoff(today: dt.date, validity_years: int) -> dt.datetime:
+    """Points earned before this moment have expired: points earned in year Y stay valid until the
+    end of year Y + ``validity_years`` (1: the end of the following year)."""
+    return timezone.make_aware(dt.datetime(today.year - validity_years, 1, 1))
+
+
+def _expire_account(account_id: int, cutoff: dt.datetime) -> PointEntry | None:
+    """Expire what is left of one account's points earned before ``cutoff``. Spending uses the
+    oldest points first, so what is left of them is the old credits minus everything ever spent,
+    corrected down or expired, and never more than the balance."""
+    from django.db.models import Q
+
+    source = f"expire:{account_id}:{cutoff:%Y}"
+    with transaction.atomic():
+        account = PointAccount.objects.select_for_update().select_related("user").get(pk=account_id)
+        if PointEntry.objects.filter(source=source).exists():
+            return None  # this year's expiry already ran for the account
+        sums = account.entries.aggregate(
+            old_credits=Sum("points", filter=Q(points__gt=0, created_at__lt=cutoff)),
+            debits=Sum("points", filter=Q(points__lt=0)),
+        )
+        left = (sums["old_credits"] or 0) + (sums["debits"] or 0)
+        amount = min(left, account.balance)
+        if amount <= 0:
+            return None
+        last = account.entries.order_by("-created_at", "-id").only("org_id").first()
+        entry = _entry(
+            account,
+            EntryKind.EXPIRE,
+            -amount,
+            _("Points earned before %(year)s expired") % {"year": f"{cutoff:%Y}"},
+            last.org,
+            source=source,
+        )
+        audit.record(
+            actor=None,
+            action="points.expire",
+            obj=account,
+            org_path=last.org.path,
+            changes={"points": -amount, "before": f"{cutoff:%Y-%m-%d}", "balance": account.balance},
+        )
+        from dangjian.notifications.services import notify
+
+        notify(
+            recipients=[account.user],
+            kind="points.expired",
+            title=_("%(n)d volunteer points expired") % {"n": amount},
+            body=_("Points earned before %(year)s are no longer valid. Your balance is now %(balance)d.")
+            % {"year": f"{cutoff:%Y}", "balance": account.balance},
+            url=reverse("points:mine"),
+            org=last.org,
+            dedupe_key=source,
+        )
+    return entry
+
+
+def points_expire(*, today: dt.date | None = None, validity_years: int | None = None) -> dict[str, int]:
+    """Expire the volunteer points past their validity (settings.POINTS_VALIDITY_YEARS, 1: points
+    earned in a year stay valid until the end of the next). Safe to run again (an account expires
+    at most once per cutoff, keyed by ``source``) and alongside redemptions (the account row is
+    locked). Each account is its own transaction. Returns ``{"accounts", "points"}``."""
+    from django.conf import settings
+
+    today = today or timezone.localdate()
+    years = validity_years if validity_years is not None else getattr(settings, "POINTS_VALIDITY_YEARS", 1)
+    if years < 0:
+        raise DomainError(_("The validity cannot be negative."), field="validity_years")
+    cutoff = expiry_cutoff(today, years)
+    candidates = (
+        PointEntry.objects.filter(points__gt=0, created_at__lt=cutoff)
+        .order_by("account_id")
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
+    totals = {"accounts": 0, "points": 0}
+    for account_id in list(candidates):
+        try:
+            entry = _expire_account(account_id, cutoff)
+        except IntegrityError:
+            continue  # a concurrent run wrote this account's expiry first
+        if entry is not None:
+            totals["accounts"] += 1
+            totals["points"] -= entry.points
+    return totals

@@ -330,3 +330,46 @@ def test_parallel_run_gives_the_same_rows(tree, monkeypatch, settings):
     assert got == {f"党员{n}": amount for n, amount in enumerate(expected)}
     assert DuesLedger.objects.get(org=tree.branch_a).assessed == D("30.00") + D("200.00") + D("3.89")
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+def test_back_payment_window_needs_an_authorised_exception(tree, secretary):
+    admin = make_user("org_admin", tree.street_a)
+    person = declared_member(tree.branch_a, "4000.00", applies_from=month(-8))
+    for offset in range(-8, 1):
+        assess(tree.branch_a, offset)
+    # Months -8 and -7 are beyond the six-month window: a normal payment settles -6 .. 0 only.
+    paid = pay(person, "280.00", actor=secretary)
+    assert sorted(a.assessment.month for a in paid.allocations.select_related("assessment")) == [
+        month(m) for m in range(-6, 1)
+    ]
+    with pytest.raises(DomainError) as refused:
+        pay(person, "40.00", actor=secretary)
+    assert refused.value.code == "back_pay_window" and list(refused.value.fields) == ["amount"]
+    assert f"{month(-6):%Y-%m}" in refused.value.message
+    with pytest.raises(DomainError) as not_allowed:
+        pay(person, "40.00", actor=secretary, back_pay_reason="长期外出务工，返乡后补交")
+    assert not_allowed.value.code == "back_pay_not_allowed"
+    with pytest.raises(DomainError) as short:
+        pay(person, "40.00", actor=admin, back_pay_reason="补")
+    assert list(short.value.fields) == ["back_pay_reason"]
+    assert DuesPayment.objects.count() == 1
+    exception = pay(person, "80.00", actor=admin, back_pay_reason="长期外出务工，返乡后补交")
+    assert [a.assessment.month for a in exception.allocations.select_related("assessment")] == [month(-8), month(-7)]
+    entry = AuditEntry.objects.filter(action="dues.pay").order_by("-id").first()
+    assert entry.changes["back_pay_reason"] == [None, "长期外出务工，返乡后补交"]
+    assert selectors.member_outstanding(person) == D("0.00")
+
+
+def test_online_orders_cover_only_the_back_payment_window(tree):
+    from dangjian.dues import online
+
+    person = declared_member(tree.branch_a, "4000.00", applies_from=month(-8))
+    for offset in range(-8, 1):
+        assess(tree.branch_a, offset)
+    account = make_user("member", tree.branch_a)
+    from dangjian.members import services as member_services
+
+    member_services.member_link_account(actor=None, member=person, user=account)
+    person.refresh_from_db()
+    order = online.order_create(actor=account, member=person, idempotency_key=key())
+    assert order.amount == D("280.00")  # months -6 .. 0; -8 and -7 are settled with the branch
