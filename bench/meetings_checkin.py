@@ -1,0 +1,334 @@
+"""A themed party day where 10,000 members check in within a minute, against the real server.
+
+Needs PostgreSQL: BENCH_DATABASE_URL naming a database whose name starts with "bench" (it is
+wiped). Builds one branch with BENCH_CHECKIN_MEMBERS (10,000) members, each with a login account
+and an API token, and publishes two meetings through the services (attendee rows stored). Starts
+gunicorn (BENCH_WORKERS workers, gthread) with bench/settings_bench.py, then drives it with a small
+asyncio HTTP/1.1 load driver (BENCH_CONCURRENCY keep-alive connections, no third-party client):
+
+1. bare: every member posts the current code of meeting B to the bare endpoint (same stack, same
+   code lookup, one insert; mounted only by bench/settings_bench.py);
+2. full: every member posts the current code of meeting A to POST /api/v1/meetings/checkin (the
+   real check-in: code, window, attendee, geofence, unique insert, attendee update, audit entry);
+   1 and 2 alternate in rounds of BENCH_CHECKIN_ROUND members (both meet the same machine load);
+3. replay: BENCH_CHECKIN_REPLAYS members post again (must answer "already checked in").
+
+Prints requests/s, p50/p95/p99 latency of both, the ratio full/bare, and checks that meeting A has
+exactly one check-in, one present attendee and one audit entry per member (none lost or doubled).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MEMBERS = int(os.environ.get("BENCH_CHECKIN_MEMBERS", "10000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "12"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+REPLAYS = int(os.environ.get("BENCH_CHECKIN_REPLAYS", "500"))
+ROUND = int(os.environ.get("BENCH_CHECKIN_ROUND", "1000"))
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env() -> dict:
+    if not os.environ.get("DANGJIAN_DATA_KEYS"):
+        from dangjian.core import crypto
+
+        os.environ["DANGJIAN_DATA_KEYS"] = json.dumps(crypto.generate_keyring().to_json())
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + os.urandom(16).hex())
+    os.environ.setdefault("DANGJIAN_VAR_DIR", tempfile.mkdtemp(prefix="dangjian-bench-"))
+    os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+    os.environ.setdefault("DANGJIAN_LOG_LEVEL", "WARNING")
+    return dict(os.environ)
+
+
+def _setup() -> dict:
+    """Members, accounts, tokens and the two published meetings. Returns tokens and codes' meetings."""
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from dangjian.accounts.models import ApiToken, User
+    from dangjian.accounts.services import _token_hash
+    from dangjian.core import crypto
+    from dangjian.core.validators import id_check_character
+    from dangjian.meetings import services
+    from dangjian.members.models import ID_CONTEXT, Member
+    from dangjian.orgs import services as org_services
+
+    if not connection.settings_dict["NAME"].startswith("bench"):
+        raise SystemExit("BENCH_DATABASE_URL must name a database starting with 'bench' (it is wiped)")
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    root = org_services.org_create(
+        actor=None, parent=None, name="基准党委", code="BENCH", kind="committee", category="comprehensive"
+    )
+    branch = org_services.org_create(
+        actor=None, parent=root, name="基准党支部", code="BENCH-B", kind="branch", category="new_employment"
+    )
+    started = time.perf_counter()
+    now = timezone.now()
+    users = User.objects.bulk_create(
+        [User(username=f"bench{i:05d}", password="!", home_org=branch) for i in range(MEMBERS)], batch_size=2000
+    )
+    tokens, rows, members = [], [], []
+    for i, user in enumerate(users):
+        birth = dt.date(1970 + i % 30, (i % 12) + 1, (i % 28) + 1)
+        first17 = f"330106{birth:%Y%m%d}{i % 1000:03d}"
+        number = first17 + id_check_character(first17)
+        members.append(
+            Member(
+                name=f"党员{i:05d}",
+                gender="male",
+                birth_date=birth,
+                id_number_enc=crypto.encrypt(f"{number}{i}", ID_CONTEXT),
+                id_number_bidx=crypto.blind_index(f"{number}{i}", ID_CONTEXT),
+                id_number_masked=number[:6] + "********" + number[-4:],
+                political_status="full",
+                join_date=dt.date(2015, 7, 1),
+                full_member_date=dt.date(2016, 7, 1),
+                org=branch,
+                user=user,
+            )
+        )
+        raw = f"dj_b{i:05d}x_{os.urandom(24).hex()}"
+        tokens.append(raw)
+        rows.append(
+            ApiToken(
+                user=user,
+                name="bench",
+                prefix=f"b{i:05d}x",
+                token_hash=_token_hash(raw),
+                scopes=["meetings:write"],
+                expires_at=now + dt.timedelta(days=1),
+                last_used_at=now,  # no "last used" write during the runs
+            )
+        )
+    with transaction.atomic():
+        Member.objects.bulk_create(members, batch_size=2000)
+        ApiToken.objects.bulk_create(rows, batch_size=2000)
+    meetings = {}
+    for name in ("full", "bare"):
+        meetings[name] = services.meeting_plan(
+            actor=None,
+            org=branch,
+            kind="themed_day",
+            title=f"基准主题党日 {name}",
+            starts_at=now - dt.timedelta(minutes=1),
+            ends_at=now + dt.timedelta(hours=3),
+            place="基准会场",
+            publish=True,
+        ).pk
+    print(f"  set up {MEMBERS} members, accounts, tokens and 2 meetings in {time.perf_counter() - started:.1f} s")
+    connection.close()
+    return {"tokens": tokens, "meetings": meetings}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(env: dict, port: int) -> subprocess.Popen:
+    env = dict(env, DJANGO_SETTINGS_MODULE="bench.settings_bench", DATABASE_CONN_MAX_AGE="600", PYTHONPATH=str(ROOT))
+    command = [
+        sys.executable, "-m", "gunicorn", "dangjian.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", "gthread",
+        "--threads", str(THREADS), "--keep-alive", "30", "--log-level", "warning", "--backlog", "2048",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603 fixed arguments
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+class Driver:
+    """Keep-alive HTTP/1.1 POSTs of small JSON bodies; records each request's latency and status."""
+
+    def __init__(self, port: int):
+        self.port = port
+
+    async def _connection(self):
+        return await asyncio.open_connection("127.0.0.1", self.port)
+
+    async def _post(self, conn, path: str, token: str, body: bytes):
+        reader, writer = conn
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+        ).encode()
+        writer.write(head + body)
+        await writer.drain()
+        status_line = await reader.readline()
+        length, close = 0, False
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and value.strip().lower() == "close":
+                close = True
+        payload = await reader.readexactly(length) if length else b""
+        return int(status_line.split()[1]), payload, close
+
+    async def run(self, path: str, tokens: list[str], body) -> tuple[float, list[float], list[tuple[int, bytes]]]:
+        """POST ``body()`` (called per request: the code shown now) once for each token."""
+        queue = list(reversed(tokens))
+        latencies: list[float] = []
+        answers: list[tuple[int, bytes]] = []
+
+        async def worker():
+            conn = await self._connection()
+            while queue:
+                token = queue.pop()
+                started = time.perf_counter()
+                status, payload, close = await self._post(conn, path, token, body())
+                latencies.append(time.perf_counter() - started)
+                answers.append((status, payload))
+                if close:
+                    conn[1].close()
+                    conn = await self._connection()
+            conn[1].close()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return time.perf_counter() - started, latencies, answers
+
+
+def _body_factory(meeting_id: int):
+    """The JSON body with the code the meeting's screen shows at this moment (as a phone scans it)."""
+    from django.db import connection
+
+    from dangjian.meetings import codes
+    from dangjian.meetings.models import Meeting
+
+    meeting = Meeting.objects.get(pk=meeting_id)
+    seconds = codes.window_seconds()
+    connection.close()
+    cache: dict[int, bytes] = {}
+
+    def body() -> bytes:
+        window = codes.current_window(seconds=seconds)
+        if window not in cache:
+            cache[window] = json.dumps({"code": codes.code_for(meeting, window=window)}).encode()
+        return cache[window]
+
+    return body
+
+
+def _run(driver: Driver, path: str, tokens: list[str], meeting_id: int):
+    return asyncio.run(driver.run(path, tokens, _body_factory(meeting_id)))
+
+
+def _summary(name: str, seconds: float, latencies: list[float], answers) -> dict:
+    ordered = sorted(latencies)
+    bad = [a for a in answers if a[0] != 200]
+    result = {
+        "name": name,
+        "requests": len(latencies),
+        "seconds": round(seconds, 2),
+        "rps": round(len(latencies) / seconds, 1),
+        "p50_ms": round(1000 * statistics.median(ordered), 1),
+        "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 1),
+        "p99_ms": round(1000 * ordered[int(0.99 * (len(ordered) - 1))], 1),
+        "errors": len(bad),
+    }
+    print(
+        f"  {name:<6} {result['requests']} requests in {result['seconds']} s: {result['rps']} req/s, "
+        f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, errors {len(bad)}"
+    )
+    if bad:
+        print(f"    first error: {bad[0][0]} {bad[0][1][:200]!r}")
+    return result
+
+
+def _verify(meeting_id: int, expected: int) -> dict:
+    from django.db import connection
+
+    from dangjian.core.models import AuditEntry
+    from dangjian.meetings.models import Attendee, CheckIn
+
+    rows = CheckIn.objects.filter(meeting_id=meeting_id)
+    facts = {
+        "checkins": rows.count(),
+        "distinct_members": rows.values("member_id").distinct().count(),
+        "present": Attendee.objects.filter(meeting_id=meeting_id, status="present").count(),
+        "audit_entries": AuditEntry.objects.filter(
+            action="meeting.checkin", changes__meeting=[None, meeting_id]
+        ).count(),
+    }
+    connection.close()
+    facts["ok"] = all(value == expected for value in facts.values())
+    return facts
+
+
+def main() -> bool:
+    if not os.environ.get("BENCH_DATABASE_URL", "").startswith("postgres"):
+        print("meetings_checkin: skipped (needs BENCH_DATABASE_URL=postgres://.../bench_...; see docs/performance.md)")
+        return False
+    print(f"meetings_checkin: {MEMBERS} members, {WORKERS} workers x {THREADS} threads, {CONCURRENCY} connections")
+    env = _env()
+    world = _setup()
+    port = _free_port()
+    server = _start_server(env, port)
+    try:
+        driver = Driver(port)
+        warm = world["tokens"][:200]
+        _run(driver, "/bench-bare/checkin", warm, world["meetings"]["bare"])
+        _run(driver, "/api/v1/meetings/checkin", warm, world["meetings"]["full"])
+        rest = world["tokens"][200:]
+        # Alternate rounds of the two endpoints so that both meet the same background load on a
+        # shared machine; each endpoint still gets every member once.
+        totals = {"bare": [0.0, [], []], "full": [0.0, [], []]}
+        for start in range(0, len(rest), ROUND):
+            chunk = rest[start : start + ROUND]
+            for name, path in (("bare", "/bench-bare/checkin"), ("full", "/api/v1/meetings/checkin")):
+                seconds, latencies, answers = _run(driver, path, chunk, world["meetings"][name])
+                totals[name][0] += seconds
+                totals[name][1] += latencies
+                totals[name][2] += answers
+        bare = _summary("bare", *totals["bare"])
+        full = _summary("full", *totals["full"])
+        replay_tokens = world["tokens"][:REPLAYS]
+        seconds, latencies, answers = _run(driver, "/api/v1/meetings/checkin", replay_tokens, world["meetings"]["full"])
+        _summary("replay", seconds, latencies, answers)
+        again = sum(1 for status, body in answers if status == 200 and json.loads(body)["created"] is False)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    facts = _verify(world["meetings"]["full"], MEMBERS)
+    ratio = full["rps"] / bare["rps"]
+    print(f"  ratio full/bare {ratio:.2f} (target >= 0.8); full p99 {full['p99_ms']} ms (target < 150)")
+    print(f"  meeting A: {facts}; replays answered 'already checked in': {again}/{len(replay_tokens)}")
+    met = ratio >= 0.8 and full["p99_ms"] < 150 and facts["ok"] and again == len(replay_tokens) and not full["errors"]
+    print(f"  {'targets met' if met else 'TARGETS NOT MET'}")
+    return None
+
+
+if __name__ == "__main__":
+    main()
