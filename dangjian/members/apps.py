@@ -87,7 +87,11 @@ class MembersConfig(AppConfig):
         )
         from django.urls import reverse
 
-        from . import codes
+        from dangjian.core import jobs
+
+        from . import codes, imports
+
+        jobs.register_recovery("member imports", imports.import_recover)
 
         codes.register_scan_action(
             _("Open the member's record"),

@@ -23,6 +23,7 @@ from dangjian.core.validators import (
     parse_id_number,
     validate_mobile,
 )
+from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import PartyOrganisation
 
 from .models import ID_CONTEXT, MOBILE_CONTEXT, Member, RegistrationLead
@@ -47,12 +48,15 @@ def lead_submit(
     name: str,
     id_number: str,
     mobile: str,
-    home_org_text: str,
+    home_org_text: str = "",
+    home_org: int | None = None,
     employer_text: str = "",
     work_area: str = "",
     consent: bool,
 ) -> RegistrationLead:
-    """The anonymous registration. Refuses without consent; never touches the member registry."""
+    """The anonymous registration. Refuses without consent; never touches the member registry.
+    The home organisation is typed as text, or picked from the tree (``home_org``, an id from
+    :func:`org_search`): then its name is the text."""
     if not consent:
         raise DomainError(
             _("Registration needs your separate consent to the processing of sensitive personal information."),
@@ -71,7 +75,12 @@ def lead_submit(
         validate_mobile(phone)
     except ValidationError as exc:
         raise DomainError(exc.messages[0], field="mobile") from None
-    home = normalise_text(home_org_text or "")
+    picked = None
+    if home_org is not None:
+        picked = PartyOrganisation.objects.filter(pk=home_org).exclude(kind=OrgKind.GROUP).first()
+        if picked is None:
+            raise DomainError(_("Choose an organisation from the list, or type its name."), field="home_org")
+    home = picked.name if picked else normalise_text(home_org_text or "")
     if not home:
         raise DomainError(_("Enter the organisation your Party relationship is in."), field="home_org_text")
     bidx = crypto.blind_index(number, LEAD_ID_CONTEXT)
@@ -90,6 +99,7 @@ def lead_submit(
         mobile_bidx=crypto.blind_index(phone, LEAD_MOBILE_CONTEXT),
         mobile_masked=mask_mobile(phone),
         home_org_text=home[:120],
+        home_org=picked,
         employer_text=normalise_text(employer_text or "")[:120],
         work_area=normalise_text(work_area or "")[:100],
         consent_text=consent_text()[:300],
@@ -103,6 +113,28 @@ def lead_submit(
         changes={"matched": [None, matched is not None], "id_number": [None, lead.id_number_masked]},
     )
     return lead
+
+
+ORG_SEARCH_LIMIT = 10
+
+
+def org_search(query: str) -> list[dict]:
+    """Organisations whose name contains ``query`` (at least 2 characters), for the public form's
+    picker: public names only (the organisation and its parent), at most ``ORG_SEARCH_LIMIT``."""
+    query = normalise_text(query or "")[:50]
+    if len(query) < 2:
+        return []
+    found = (
+        PartyOrganisation.objects.filter(name__icontains=query)
+        .exclude(kind=OrgKind.GROUP)
+        .order_by("depth", "name", "id")
+        .values("id", "name", "path", "depth")[:ORG_SEARCH_LIMIT]
+    )
+    found = list(found)
+    step = PartyOrganisation.steplen
+    above = {o["path"][:-step] for o in found if o["depth"] > 1}
+    parents = dict(PartyOrganisation.objects.filter(path__in=above).values_list("path", "name"))
+    return [{"id": o["id"], "name": o["name"], "parent": parents.get(o["path"][:-step], "")} for o in found]
 
 
 def lead_list(user, *, state: str = RegistrationLead.State.NEW) -> QuerySet[RegistrationLead]:

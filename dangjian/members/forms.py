@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core import scope
 from dangjian.core.forms import DateInput
 from dangjian.core.validators import normalise_id_number, normalise_mobile, parse_id_number, validate_mobile
-from dangjian.orgs.forms import OrgChoiceField
+from dangjian.orgs.forms import OrgChoiceField, OrgPickerWidget
 from dangjian.orgs.models import HostEntity
 
 from .choices import ETHNICITIES, Education, EmploymentForm, MembershipStatus, PoliticalStatus
@@ -216,16 +216,42 @@ class FlowReportForm(forms.Form):
     on = forms.DateField(label=_("Date"), required=False, widget=DateInput())
 
 
+class PublicOrgPickerWidget(OrgPickerWidget):
+    """The organisation picker of the public registration form: searches every organisation's
+    name (public names only) through ``members:join_orgs`` of the scanned registration code."""
+
+    template_name = "members/widgets/public_org_picker.html"
+
+    def __init__(self, search_url: str = "", attrs=None):
+        super().__init__("org.view", attrs)
+        self.search_url = search_url
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["search_url"] = self.search_url
+        return context
+
+
 class JoinForm(forms.Form):
     """The anonymous registration behind an organisation's QR (shape only; rules in finding)."""
+
+    def __init__(self, *args, search_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_org"].widget = PublicOrgPickerWidget(search_url)
 
     name = forms.CharField(label=_("Full name"), max_length=50)
     id_number = forms.CharField(label=_("ID card number"), max_length=24)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20)
-    home_org_text = forms.CharField(
+    home_org = forms.IntegerField(
         label=_("Organisation your Party relationship is in"),
+        required=False,
+        min_value=1,
+        help_text=_("e.g. the branch of your home village or former employer: search and pick it"),
+    )
+    home_org_text = forms.CharField(
+        label=_("Not in the list? Type its name"),
         max_length=120,
-        help_text=_("e.g. the branch of your home village or former employer"),
+        required=False,
     )
     employer_text = forms.CharField(label=_("Employer or platform"), max_length=120, required=False)
     work_area = forms.CharField(label=_("Where you work"), max_length=100, required=False)

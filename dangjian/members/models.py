@@ -209,7 +209,10 @@ class MemberCode(models.Model):
 
 class ImportJob(models.Model):
     """One upload of members from Excel. The file is kept until the job finishes; the result keeps
-    per-row errors (row number, field, message) so the page can show every bad row."""
+    per-row errors (row number, field, message) so the page can show every bad row. A worker runs
+    it as a background task (``members.tasks.import_members``) in one transaction: a worker killed
+    mid-way leaves no member behind, and the job is queued again (``attempts`` counts the runs) or,
+    after too many, stopped for the user to retry."""
 
     class Mode(models.TextChoices):
         ALL_OR_NOTHING = "all", _("All or nothing: import only if every row is valid")
@@ -220,6 +223,7 @@ class ImportJob(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Finished")
         FAILED = "failed", _("Nothing imported")
+        STOPPED = "stopped", _("Interrupted: nothing imported, can be retried")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
@@ -240,6 +244,10 @@ class ImportJob(models.Model):
     message = models.CharField(_("message"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    task_id = models.CharField(_("task"), max_length=64, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    runner = models.CharField(_("run by"), max_length=120, blank=True, default="")
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("member import")
@@ -419,6 +427,14 @@ class RegistrationLead(models.Model):
     mobile_bidx = models.CharField(_("mobile number index"), max_length=100, db_index=True)
     mobile_masked = models.CharField(_("mobile number"), max_length=11)
     home_org_text = models.CharField(_("home organisation"), max_length=120)
+    home_org = models.ForeignKey(
+        "orgs.PartyOrganisation",
+        verbose_name=_("home organisation picked from the tree"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     employer_text = models.CharField(_("employer"), max_length=120, blank=True, default="")
     work_area = models.CharField(_("work area"), max_length=100, blank=True, default="")
     consent_text = models.CharField(_("consent given"), max_length=300)

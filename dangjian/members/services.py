@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, crypto, policy, scope
+from dangjian.core import audit, bulk, crypto, policy, scope
 from dangjian.core.errors import ConflictError, DomainError, ScopeDenied
 from dangjian.core.validators import (
     mask_id_number,
@@ -223,11 +223,16 @@ def member_register(*, actor, org: PartyOrganisation, id_number: str, mobile: st
     return member
 
 
-def member_register_many(*, actor, rows: list[dict]) -> list[Member | DomainError]:
+def member_register_many(*, actor, rows: list[dict], batch: dict | None = None) -> list[Member | DomainError]:
     """Register many members at once (imports). Each row holds ``member_register``'s arguments and
-    is checked by exactly the same rules; the valid rows are written and audited with bulk inserts.
-    Returns, per row, the new member or the error. Runs inside the caller's transaction; if a
-    concurrent registration collides, the rows fall back to ``member_register`` one by one."""
+    is checked by exactly the same rules; the valid rows are written with one bulk insert (COPY on
+    PostgreSQL). Returns, per row, the new member or the error. Runs inside the caller's
+    transaction; if a concurrent registration collides, the rows fall back to ``member_register``
+    one by one.
+
+    Audit: one ``member.register`` entry per member, or, when ``batch`` describes the batch (an
+    import: ``{"job": id, "rows": "2-2001", "org_path": ...}``), one ``member.register_batch``
+    entry listing the new members' ids — the file's rows are already recorded by the job."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("member_register_many() must run inside a transaction")
     cache: dict = {}
@@ -258,10 +263,25 @@ def member_register_many(*, actor, rows: list[dict]) -> list[Member | DomainErro
         return results
     try:
         with transaction.atomic():
-            Member.objects.bulk_create(fresh, batch_size=500)
+            bulk.insert(Member, fresh)
     except IntegrityError:
         return [r if not isinstance(r, Member) else _register_one(actor, rows[i]) for i, r in enumerate(results)]
-    audit.record_many([_audit_register(actor, m) for m in fresh])
+    if batch is None:
+        audit.record_many([_audit_register(actor, m) for m in fresh])
+    else:
+        audit.record(
+            actor=actor,
+            action="member.register_batch",
+            object_type="members.member",
+            object_repr=str(batch.get("label", ""))[:200],
+            org_path=batch["org_path"],
+            changes={
+                "job": [None, batch.get("job")],
+                "rows": [None, batch.get("rows")],
+                "count": [None, len(fresh)],
+                "members": [None, [m.pk for m in fresh]],
+            },
+        )
     if actor is not None:
         visible = Member.objects.filter(pk__in=[m.pk for m in fresh])
         if visible.filter(scope.scope_for(actor, "member.view").q("org__path")).count() != len(fresh):

@@ -8,13 +8,14 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from dangjian.core import scope
 from dangjian.core.errors import NotFoundError
 from dangjian.core.forms import run_service
 from dangjian.orgs.models import PartyOrganisation
 
-from . import excel
+from . import excel, imports
 from .forms import ImportForm
 from .models import ImportJob
 
@@ -46,7 +47,7 @@ def import_upload(request):
             ),
         )
         if job is not None:
-            excel.import_start(job)
+            imports.import_start(job)
             return redirect("members:import_job", pk=job.pk)
     jobs = scope.restrict(request.user, "member.import", model=ImportJob).select_related("org").defer("content")[:10]
     return render(request, "members/import.html", {"form": form, "jobs": jobs})
@@ -57,8 +58,10 @@ def import_job(request, pk):
     job = scope.restrict(request.user, "member.import", model=ImportJob).defer("content").filter(pk=pk).first()
     if job is None:
         raise NotFoundError(_("Not found, or outside the organisations you manage."))
-    running = job.state in (ImportJob.State.PENDING, ImportJob.State.RUNNING)
-    done = excel.progress(job)
+    if job.state in imports.ACTIVE and imports.import_recover(job_ids=[job.pk]):  # its worker died
+        job.refresh_from_db()
+    running = job.state in imports.ACTIVE
+    done = imports.progress(job)
     context = {
         "job": job,
         "running": running,
@@ -67,6 +70,15 @@ def import_job(request, pk):
     }
     template = "members/_import_progress.html" if request.headers.get("HX-Request") else "members/import_job.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def import_retry(request, pk):
+    job = scope.get_in_scope(request.user, "member.import", ImportJob, pk=pk)
+    imports.import_retry(actor=request.user, job=job)
+    messages.success(request, _("The import was queued again."))
+    return redirect("members:import_job", pk=pk)
 
 
 @login_required

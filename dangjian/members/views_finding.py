@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangjian.core import scope
+from dangjian.core import ratelimit, scope
 from dangjian.core.errors import NotFoundError
 from dangjian.core.forms import page_of, run_service
 
@@ -21,18 +21,30 @@ from .forms import JoinCodeForm, JoinForm, LeadDecisionForm
 from .models import RegistrationLead
 
 
+@ratelimit.limit("join")
 def join(request, token: str):
     """Public: no login. The worker registers; the page says what happens next."""
     try:
         org = codes.resolve_org(token)
     except codes.CodeRefused as exc:
         return render(request, "members/join.html", {"refusal": exc}, status=400)
-    form = JoinForm(request.POST or None)
+    form = JoinForm(request.POST or None, search_url=reverse("members:join_orgs", args=[token]))
     if request.method == "POST" and form.is_valid():
         lead = run_service(form, lambda: finding.lead_submit(org=org, **form.cleaned_data))
         if lead is not None:
             return render(request, "members/join.html", {"org": org, "done": True})
     return render(request, "members/join.html", {"org": org, "form": form, "consent": finding.consent_text()})
+
+
+def join_orgs(request, token: str):
+    """Public: the registration form's organisation picker (names only, a few at most)."""
+    try:
+        codes.resolve_org(token)
+    except codes.CodeRefused as exc:
+        raise NotFoundError(exc.message) from None
+    query = request.GET.get("q", "").strip()
+    matches = finding.org_search(query)
+    return render(request, "members/_join_orgs.html", {"matches": matches, "short": len(query) < 2})
 
 
 @login_required

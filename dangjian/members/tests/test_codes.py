@@ -171,7 +171,10 @@ def test_api_issue_revoke_scan(tree, zhang, secretary, login_as, django_assert_m
         scanned = client.post("/api/v1/members/codes/scan", data={"token": token}, content_type="application/json")
     body = scanned.json()
     assert body["name"] == "张伟" and body["mobile_masked"] == "139****5678"
-    assert body["next"] == [{"label": "打开党员档案", "url": f"/members/{zhang.pk}/"}]
+    assert body["next"] == [
+        {"label": "打开党员档案", "url": f"/members/{zhang.pk}/"},
+        {"label": "会议签到", "url": f"/meetings/scan/{zhang.pk}"},
+    ]
     revoked = client.post(
         f"/api/v1/members/{zhang.pk}/code/revoke", data={"reason": "泄露"}, content_type="application/json"
     )

@@ -5,21 +5,17 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from conftest import make_user
 from dangjian.core.errors import DomainError
 from dangjian.core.models import AuditEntry
-from dangjian.members import excel
+from dangjian.members import excel, imports
 from dangjian.members.models import ImportJob, Member
 from dangjian.members.tests.factories import id_number, member
 
 HEADERS = [c.header for c in excel.COLUMNS]
-
-
-@pytest.fixture(autouse=True)
-def _inline(settings):
-    settings.MEMBERS_IMPORT_BACKGROUND = False
 
 
 @pytest.fixture
@@ -62,7 +58,7 @@ def run(tree, secretary, rows, mode="all", **kw):
     job = excel.import_create(
         actor=secretary, org=tree.street_a, file_name="党员.xlsx", content=book(rows, **kw), mode=mode
     )
-    return excel.import_run(job.pk)
+    return imports.import_run(job.pk)
 
 
 def test_template_has_headers_instructions_and_values():
@@ -81,7 +77,11 @@ def test_import_all_rows(tree, secretary):
     assert job.content is None
     wang = Member.objects.get(name="王芳")
     assert wang.political_status == "probationary" and wang.employment_form == "rider" and wang.education == "bachelor"
-    assert AuditEntry.objects.filter(action="member.register").count() == 2
+    batch = AuditEntry.objects.get(action="member.register_batch")
+    ids = sorted(Member.objects.values_list("pk", flat=True))
+    assert batch.changes == {"job": [None, job.pk], "rows": [None, "2-3"], "count": [None, 2], "members": [None, ids]}
+    assert (batch.org_path, batch.object_repr, batch.actor_id) == (tree.street_a.path, "党员.xlsx", secretary.pk)
+    assert not AuditEntry.objects.filter(action="member.register").exists()
     assert AuditEntry.objects.filter(action="member.import").count() == 1
 
 
@@ -186,7 +186,11 @@ def test_running_job_shows_progress_and_polls(tree, secretary, login_as):
     job = excel.import_create(
         actor=secretary, org=tree.street_a, file_name="a.xlsx", content=book([row(tree)]), mode="all"
     )
-    html = login_as(secretary).get(f"/members/import/{job.pk}/").content.decode()
+    client = login_as(secretary)
+    html = client.get(f"/members/import/{job.pk}/").content.decode()
+    assert "等待后台任务处理" in html and 'hx-trigger="every 2s"' in html
+    ImportJob.objects.filter(pk=job.pk).update(state="running", runner=imports._runner_id(), started_at=timezone.now())
+    html = client.get(f"/members/import/{job.pk}/").content.decode()
     assert "已检查 0 / 1 行" in html and 'hx-trigger="every 2s"' in html
 
 
@@ -223,7 +227,7 @@ def test_exported_file_imports_back(tree, secretary, login_as):
     content = b"".join(login_as(secretary).get("/members/export.xlsx?full=1").streaming_content)
     Member.objects.all().delete()
     job = excel.import_create(actor=secretary, org=tree.street_a, file_name="e.xlsx", content=content, mode="all")
-    assert excel.import_run(job.pk).imported == 1
+    assert imports.import_run(job.pk).imported == 1
     assert Member.objects.get().id_number_masked == number[:6] + "********" + number[-4:]
 
 
@@ -239,27 +243,6 @@ def test_command_runs_waiting_jobs(tree, secretary):
     assert Member.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_background_import_runs_after_commit(tree, secretary, settings):
-    """The upload returns at once; the rows are processed by a thread once the upload committed."""
-    import threading
-
-    from django.db import transaction
-
-    settings.MEMBERS_IMPORT_BACKGROUND = True
-    with transaction.atomic():
-        job = excel.import_create(
-            actor=secretary, org=tree.street_a, file_name="a.xlsx", content=book([row(tree)]), mode="all"
-        )
-        excel.import_start(job)
-        assert ImportJob.objects.get(pk=job.pk).state == "pending"
-    for thread in threading.enumerate():
-        if thread.name == f"member-import-{job.pk}":
-            thread.join(timeout=30)
-    job.refresh_from_db()
-    assert (job.state, job.imported) == ("done", 1)
-
-
 def test_bulk_audit_entries_verify_in_the_chain(tree, secretary, settings):
     from dangjian.core import audit_chain
 
@@ -267,7 +250,7 @@ def test_bulk_audit_entries_verify_in_the_chain(tree, secretary, settings):
     run(tree, secretary, [row(tree, "甲"), row(tree, "乙")])
     audit_chain.seal_all()
     result = audit_chain.verify_chain()
-    assert result.ok and AuditEntry.objects.filter(action="member.register").count() == 2
+    assert result.ok and AuditEntry.objects.get(action="member.register_batch").changes["count"] == [None, 2]
 
 
 def test_waiting_file_is_stored_encrypted(tree, secretary):
@@ -278,7 +261,7 @@ def test_waiting_file_is_stored_encrypted(tree, secretary):
     stored = bytes(ImportJob.objects.get(pk=job.pk).content)
     assert stored.startswith(b"sm:") or stored.startswith(b"intl:")
     assert b"PK" not in stored[:10] and number.encode() not in stored
-    assert excel.import_run(job.pk).imported == 1
+    assert imports.import_run(job.pk).imported == 1
 
 
 def test_file_without_dimension_is_counted_by_the_run(tree, secretary):
@@ -300,7 +283,7 @@ def test_file_without_dimension_is_counted_by_the_run(tree, secretary):
         actor=secretary, org=tree.street_a, file_name="s.xlsx", content=streamed([row(tree), row(tree)]), mode="all"
     )
     assert job.total_rows == 0
-    done = excel.import_run(job.pk)
+    done = imports.import_run(job.pk)
     assert (done.total_rows, done.imported) == (2, 2)
     PolicyValue.objects.create(key="members.import_max_rows", scope_path="", value=2)
     job = excel.import_create(
@@ -310,6 +293,6 @@ def test_file_without_dimension_is_counted_by_the_run(tree, secretary):
         content=streamed([row(tree) for _ in range(3)]),
         mode="valid",
     )
-    done = excel.import_run(job.pk)
+    done = imports.import_run(job.pk)
     assert done.state == "failed" and done.imported == 0 and Member.objects.count() == 2
     assert done.errors == [{"row": 4, "column": "", "message": "文件超过 2 行；请拆分成每个不超过 2 行的文件。"}]

@@ -151,3 +151,40 @@ def test_leads_page_query_budget(tree, secretary, login_as, django_assert_max_nu
     with django_assert_max_num_queries(9):
         page = client.get("/members/registrations/")
     assert page.content.decode().count("平台上未登记：口袋党员？") == 3
+
+
+def test_home_organisation_picked_from_the_tree(tree, secretary):
+    """The public picker lists organisation names (and their parent's) only; a pick sets the lead's
+    home organisation and its name; free text still works; a bad pick writes nothing."""
+    anonymous = Client()
+    token = codes.org_token(tree.branch_b)
+    search = anonymous.get(f"/members/join/{token}/orgs", {"q": "骑手"})
+    html = search.content.decode()
+    assert search.status_code == 200
+    assert f'data-pick-id="{tree.branch_a.pk}"' in html and "东街道党工委" in html
+    assert "骑手党小组" not in html and tree.branch_a.code not in html  # no party groups, no codes
+    assert "请至少输入两个字" in anonymous.get(f"/members/join/{token}/orgs", {"q": "骑"}).content.decode()
+    assert anonymous.get("/members/join/forged.token.here/orgs", {"q": "骑手"}).status_code == 404
+    assert [o["name"] for o in finding.org_search("支部")] == ["快递党支部", "骑手党支部"]
+    page = anonymous.get(f"/members/join/{token}").content.decode()
+    assert f'hx-get="/members/join/{token}/orgs"' in page
+    url = f"/members/join/{token}"
+    bad = anonymous.post(url, _form(id_number(), home_org_text="", home_org="999999"))
+    assert "请从列表中选择组织" in bad.content.decode() and not RegistrationLead.objects.exists()
+    anonymous.post(url, _form(id_number(), home_org_text="", home_org=str(tree.branch_a.pk)))
+    lead = RegistrationLead.objects.get()
+    assert (lead.home_org, lead.home_org_text) == (tree.branch_a, "骑手党支部")
+    anonymous.post(url, _form(id_number(), name="李雷"))
+    typed = RegistrationLead.objects.get(name="李雷")
+    assert (typed.home_org, typed.home_org_text) == (None, "老家村党支部")
+    neither = anonymous.post(url, _form(id_number(), name="韩梅", home_org_text=""))
+    assert "请填写组织关系所在的党组织" in neither.content.decode()
+
+
+def test_org_search_is_limited(tree):
+    from conftest import make_org
+
+    for i in range(finding.ORG_SEARCH_LIMIT + 3):
+        make_org(tree.street_a, f"测试{i:02d}党支部")
+    assert len(finding.org_search("测试")) == finding.ORG_SEARCH_LIMIT
+    assert finding.org_search(" ") == [] and finding.org_search("x" * 500) == []

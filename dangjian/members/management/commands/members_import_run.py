@@ -1,9 +1,10 @@
-"""Run member imports left waiting (for example when the web process restarted mid-way: an import
-runs in one transaction, so an interrupted one left nothing behind and can simply run again)."""
+"""Run member imports left waiting in this process, without a worker (an import runs in one
+transaction, so an interrupted one left nothing behind and can simply run again). Normally
+``manage.py run_worker`` runs them."""
 
 from django.core.management.base import BaseCommand
 
-from dangjian.members import excel
+from dangjian.members import imports
 from dangjian.members.models import ImportJob
 
 
@@ -18,5 +19,5 @@ class Command(BaseCommand):
         if job:
             jobs = jobs.filter(pk=job)
         for pk in jobs.order_by("pk").values_list("pk", flat=True):
-            done = excel.import_run(pk)
+            done = imports.import_run(pk)
             self.stdout.write(f"import {pk}: {done.state}, {done.imported}/{done.total_rows} rows imported")
