@@ -7,8 +7,9 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
+TASK_WORKERS ?= 1
 
-.PHONY: run setup test lint format e2e bench demo assets messages openapi clean help
+.PHONY: run setup test lint format e2e bench demo assets messages openapi clean help restore-drill
 
 help:
 	@echo "make run    - set everything up and serve http://$(HOST):$(PORT) with demo data"
@@ -16,6 +17,7 @@ help:
 	@echo "make lint   - ruff, migrations check, committed OpenAPI check"
 	@echo "make e2e    - browser end-to-end tests only (Chromium at /usr/bin/chromium)"
 	@echo "make bench  - benchmarks in bench/"
+	@echo "make restore-drill - dump DATABASE_URL (PostgreSQL), restore into a fresh database, verify the copy"
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -63,9 +65,12 @@ run: setup
 	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) seed_demo --if-empty
 	@$(MANAGE) demo_logins --url http://$(HOST):$(PORT)
-	@# The audit sealer runs beside the server and stops with it.
-	@$(MANAGE) audit_seal --follow > var/audit_seal.log 2>&1 & sealer=$$!; \
-	trap 'kill $$sealer 2>/dev/null' EXIT INT TERM; \
+	@# The audit sealer and the background task workers run beside the server and stop with it.
+	@$(MANAGE) audit_seal --follow > var/audit_seal.log 2>&1 & helpers=$$!; \
+	for i in $$(seq 1 $(TASK_WORKERS)); do \
+		$(MANAGE) run_worker --no-reload >> var/worker.log 2>&1 & helpers="$$helpers $$!"; \
+	done; \
+	trap 'kill $$helpers 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn dangjian.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --error-logfile - --log-level warning
 
@@ -88,8 +93,16 @@ format: $(BIN)/.installed
 openapi: $(BIN)/.installed
 	$(MANAGE) export_openapi
 
-bench: setup
+$(BIN)/.bench-installed: pyproject.toml | $(BIN)/.installed
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	touch $@
+
+bench: setup $(BIN)/.bench-installed
 	$(BIN)/python -m bench
+
+# Backup and restore drill (docs/operations.md): needs DATABASE_URL=postgres://...; writes nothing to it.
+restore-drill: setup
+	$(BIN)/python ops/restore_drill.py
 
 demo: setup
 	$(MANAGE) seed_demo

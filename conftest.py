@@ -37,6 +37,9 @@ def _test_keys():
 
 @pytest.fixture(autouse=True)
 def _fast_and_plain(settings):
+    # Background tasks run at once, in the test's process and transaction.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.CACHES = {**settings.CACHES, "progress": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -45,6 +48,15 @@ def _fast_and_plain(settings):
     settings.SECURE_COOKIES = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the (local-memory) cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 def make_org(parent, name, kind="branch", category="new_employment", **extra):

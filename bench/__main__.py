@@ -2,7 +2,18 @@
 
 import sys
 
-from bench import audit_chain, dues_assessment, members_excel, members_scale, orgs_tree, stations_nearest
+from bench import (
+    audit_chain,
+    compliance_table,
+    dues_assessment,
+    dues_reminders,
+    load_mixed,
+    meetings_checkin,
+    members_excel,
+    members_scale,
+    orgs_tree,
+    stations_nearest,
+)
 
 BENCHMARKS = {
     "orgs_tree": orgs_tree.main,
@@ -11,6 +22,10 @@ BENCHMARKS = {
     "members_excel": members_excel.main,
     "stations_nearest": stations_nearest.main,
     "dues_assessment": dues_assessment.main,
+    "dues_reminders": dues_reminders.main,
+    "meetings_checkin": meetings_checkin.main,
+    "compliance_table": compliance_table.main,
+    "load_mixed": load_mixed.main,
 }
 
 

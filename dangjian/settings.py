@@ -4,6 +4,7 @@ Nothing secret lives in this file: the secret key comes from DJANGO_SECRET_KEY o
 once into var/secret_key; the database from DATABASE_URL (SQLite in var/ by default).
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -44,9 +45,15 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("DJANGO_DEBUG")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
-# Behind a reverse proxy that sets X-Forwarded-For, take the client address from it (for lockout
-# per address and the audit trail). Never enable without such a proxy: clients could forge it.
-TRUST_X_FORWARDED_FOR = env_bool("DANGJIAN_TRUST_X_FORWARDED_FOR")
+# How many reverse proxies in front of the app append to (or set) X-Forwarded-For. The client address
+# (lockout, rate limits, audit trail) is the hop that many places from the right; 0 (the default)
+# ignores the header: without such proxies clients could forge it. The older switch
+# DANGJIAN_TRUST_X_FORWARDED_FOR=1 means one proxy.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("DANGJIAN_TRUSTED_PROXIES", "1" if env_bool("DANGJIAN_TRUST_X_FORWARDED_FOR") else "0")
+)
+if TRUSTED_PROXY_COUNT < 0:
+    raise RuntimeError("DANGJIAN_TRUSTED_PROXIES must be 0 or more")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -57,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "treebeard",
+    "django_tasks",
+    "django_tasks_db",
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
@@ -68,9 +77,14 @@ INSTALLED_APPS = [
     "dangjian.points",
     "dangjian.reports",
     "dangjian.council",
+    "dangjian.volunteering",
     "dangjian.dues",
+    "dangjian.meetings",
+    "dangjian.notifications",
     "dangjian.audit",
     "dangjian.portal",
+    "dangjian.minutes",
+    "dangjian.compliance",
     "dangjian.demo",
 ]
 
@@ -108,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dangjian.core.context_processors.platform",
+                "dangjian.notifications.context_processors.unread",
             ],
         },
     },
@@ -133,6 +148,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if redis_url := os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+# Progress of background jobs, written by a worker process and read by the web processes: shared
+# across processes (files on one machine; Redis when REDIS_URL is set, needed for several machines).
+CACHES["progress"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "progress"}
+    if redis_url
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "progress")}
+)
+
+# --- Background tasks (Django's tasks API through django-tasks) -------------------------------------
+# The database backend keeps the queue in our own database; `manage.py run_worker` (a wrapper of
+# django-tasks-db's `db_worker` that first re-queues work whose worker died) runs the tasks.
+# DANGJIAN_TASKS_BACKEND=immediate runs every task at once in the calling process (tests, one-off
+# scripts).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[os.environ.get("DANGJIAN_TASKS_BACKEND", "database")]
+    }
+}
 
 # --- Accounts and login hardening ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -153,6 +189,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "dangjian.core.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Rate limits, "count/seconds" per client address (fixed windows counted in the cache, so Redis via
+# REDIS_URL when several app processes run). Override any with DANGJIAN_RATE_LIMITS, e.g.
+# "login=30/300,join=5/3600". See dangjian/core/ratelimit.py and docs/operations.md.
+RATE_LIMITS = {
+    "login": "30/300",  # login and second-factor form posts (the lockout per account stays)
+    "join": "10/3600",  # public member self-registration
+    "demand_submit": "10/3600",  # public demand submission (page and API)
+    "sms_code": "10/3600",  # verification codes asked for, per address
+    "sms_mobile": "3/600",  # verification codes asked for, per mobile number (any address)
+    "demand_track": "60/600",  # public tracking lookups, ratings and reopenings (code guessing)
+    "transfer_verify": "60/600",  # public transfer-letter checks (code guessing)
+    "report": "20/3600",  # snap-and-report submissions with photos
+}
+for _item in env_list("DANGJIAN_RATE_LIMITS", ""):
+    _name, _eq, _rate = _item.partition("=")
+    if _name.strip() not in RATE_LIMITS or not _eq:
+        raise RuntimeError(f"DANGJIAN_RATE_LIMITS: unknown limit {_name.strip()!r} (known: {', '.join(RATE_LIMITS)})")
+    RATE_LIMITS[_name.strip()] = _rate.strip()
 LOGIN_LOCKOUT_FAILURES = int(os.environ.get("DANGJIAN_LOCKOUT_FAILURES", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("DANGJIAN_LOCKOUT_MINUTES", "15"))
 TOTP_ISSUER = os.environ.get("DANGJIAN_TOTP_ISSUER", "dangjian")
@@ -245,3 +299,19 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
+
+# --- Notifications ---------------------------------------------------------------------------------
+# External channels by name → class path (a dangjian.notifications.channels.Channel). Members without
+# a login account are reached over "sms". The default only logs the masked mobile and the text; set
+# DANGJIAN_NOTIFICATION_CHANNELS to JSON, e.g. {"sms": "myorg.gateways.SmsChannel"}, for a real gateway.
+NOTIFICATION_CHANNELS = json.loads(
+    os.environ.get("DANGJIAN_NOTIFICATION_CHANNELS", "")
+    or '{"sms": "dangjian.notifications.channels.LoggingSmsChannel"}'
+)
+# A failed delivery is retried by `manage.py notifications_retry` until it has had this many attempts.
+NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("DANGJIAN_NOTIFICATION_MAX_ATTEMPTS", "3"))
+
+# --- Volunteer points ----------------------------------------------------------------------------
+# Points earned in a year stay valid until the end of the year this many years later (1: the end
+# of the following year); `manage.py points_expire` writes the expiry entries.
+POINTS_VALIDITY_YEARS = int(os.environ.get("DANGJIAN_POINTS_VALIDITY_YEARS", "1"))

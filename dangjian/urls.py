@@ -16,8 +16,10 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("meetings/", include("dangjian.meetings.urls")),
     path("audit/", include("dangjian.audit.urls")),
     path("transfers/", include("dangjian.transfers.urls")),
+    path("notifications/", include("dangjian.notifications.urls")),
     path("development/", include("dangjian.development.urls")),
     path("demands/", include("dangjian.demands.urls")),
     path("services/", station_views.hub, name="services_hub"),
@@ -25,6 +27,9 @@ urlpatterns = [
     path("reports/", include("dangjian.reports.urls")),
     path("points/", include("dangjian.points.urls")),
     path("council/", include("dangjian.council.urls")),
+    path("volunteering/", include("dangjian.volunteering.urls")),
+    path("minutes/", include("dangjian.minutes.urls")),
+    path("compliance/", include("dangjian.compliance.urls")),
     path("api/v1/", api.urls),
 ]
 

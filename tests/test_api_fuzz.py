@@ -44,6 +44,11 @@ CALLERS = {
     "points": ["org_admin", "secretary", "audit_admin"],
     "council": ["org_admin", "secretary", "audit_admin"],
     "dues": ["org_admin", "secretary", "audit_admin"],
+    "volunteering": ["org_admin", "secretary", "audit_admin"],
+    "minutes": ["org_admin", "secretary", "audit_admin"],
+    "compliance": ["org_admin", "secretary", "audit_admin"],
+    "notifications": ["secretary", "audit_admin"],
+    "meetings": ["org_admin", "secretary", "audit_admin"],
 }
 
 schema = schemathesis.openapi.from_dict(json.loads(DOCUMENT.read_text(encoding="utf-8")))

@@ -33,6 +33,11 @@ def test_every_operation_is_tagged_by_app():
         "council",
         "transfers",
         "development",
+        "volunteering",
+        "notifications",
+        "meetings",
+        "minutes",
+        "compliance",
     }
 
 

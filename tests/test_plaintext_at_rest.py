@@ -44,8 +44,10 @@ def _needles() -> list[bytes]:
     people = demo_people()
     assert len(people) == DEMO_MEMBERS
     from dangjian.development.demo import demo_applicant_numbers
+    from dangjian.members.demo import demo_lead_numbers
 
     values = [p.id_number for p in people] + [p.mobile for p in people] + demo_applicant_numbers()
+    values += demo_lead_numbers()
     return [v.encode() for v in values]
 
 

@@ -97,12 +97,21 @@ SPEC: dict[str, set[str]] = {
     "points.correct": {"org_admin"},
     "council.view": {"org_admin", "secretary", "committee_member"},
     "council.manage": {"org_admin", "secretary"},
+    "activity.manage": {"org_admin", "secretary", "station_manager"},
     "assist.act": {"secretary", "station_manager"},
     "dues.view": {"org_admin", "secretary", "committee_member"},
     "dues.manage": {"org_admin", "secretary"},
     "dues.reveal": {"org_admin", "secretary"},
     "dues.approve": {"org_admin"},
     "dues.configure": {"org_admin"},
+    "dues.back_pay_exception": {"org_admin"},
+    "meeting.view": {"org_admin", "secretary", "committee_member"},
+    "meeting.manage": {"org_admin", "secretary"},
+    "meeting.checkin": {"org_admin", "secretary", "committee_member"},
+    "meeting.leave": {"org_admin", "secretary"},
+    "minutes.view": {"org_admin", "secretary", "committee_member"},
+    "minutes.write": {"secretary", "committee_member"},
+    "compliance.view": {"org_admin", "secretary", "committee_member"},
 }
 
 
@@ -244,6 +253,7 @@ def world(tree):
 
     applied = dt.date.today() - dt.timedelta(days=40)
     w.extra["applicant"] = {}
+    w.extra["importjob"] = {side: _stopped_import(org) for side, org in (("in", tree.street_a), ("out", tree.street_b))}
     for side, org, name, first17 in (
         ("in", tree.branch_a, "申请甲", "110105199606061234"),
         ("out", tree.branch_b, "申请乙", "110105199707071234"),
@@ -262,6 +272,9 @@ def world(tree):
         w.extra["applicant"][side] = person
     _services_world(w)
     _dues(w)
+    _volunteering(w)
+    _minutes_world(w)
+    _meetings(w)
     return w
 
 
@@ -291,6 +304,38 @@ def _services_world(w: World) -> None:
 
     w.topic_in = council_services.topic_raise(actor=w.user_in, title="东街充电难", description="夜里找不到充电的地方")
     w.topic_out = council_services.topic_raise(actor=w.user_out, title="西街充电难", description="夜里找不到充电的地方")
+
+
+def _meetings(w):
+    """Per side: a published meeting under way ("meeting") and one tomorrow ("future_meeting")."""
+    from django.utils import timezone
+
+    from dangjian.meetings import services as meeting_services
+
+    now = timezone.now()
+    w.extra["meeting"], w.extra["future_meeting"] = {}, {}
+    for side, org, place in (("in", w.orgs.branch_a, "东街会场"), ("out", w.orgs.branch_b, "西街会场")):
+        for kind, start in (("meeting", now - dt.timedelta(minutes=5)), ("future_meeting", now + dt.timedelta(days=1))):
+            w.extra[kind][side] = meeting_services.meeting_plan(
+                actor=None,
+                org=org,
+                kind="themed_day",
+                title=f"{place}主题党日",
+                starts_at=start,
+                ends_at=start + dt.timedelta(hours=2),
+                place=place,
+                publish=True,
+            )
+
+
+def _meeting_state(w):
+    from dangjian.meetings.models import CheckIn, Decision, Meeting
+
+    return (
+        list(Meeting.objects.order_by("pk").values_list("pk", "status", "title", "place")),
+        sorted(CheckIn.objects.values_list("meeting_id", "member_id")),
+        list(Decision.objects.values_list("pk", "meeting_id")),
+    )
 
 
 def _topic_state(w):
@@ -329,6 +374,34 @@ def _dues(w):
     services.assessment_run(actor=None, month=this_month, org=None)
 
 
+def _volunteering(w):
+    """One activity on each side, starting in half an hour."""
+    from django.utils import timezone
+
+    from dangjian.volunteering import services
+
+    start = timezone.now() + dt.timedelta(minutes=30)
+    w.extra["activity"] = {}
+    for side, org, title in (("in", w.orgs.branch_a, "东街路口劝导"), ("out", w.orgs.branch_b, "西街路口劝导")):
+        w.extra["activity"][side] = services.activity_publish(
+            actor=None,
+            org=org,
+            title=title,
+            description="早高峰劝导骑手不闯红灯",
+            category="traffic_safety",
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=2),
+            place="路口",
+            points=5,
+        )
+
+
+def _activity_state(w):
+    from dangjian.volunteering.models import Activity
+
+    return list(Activity.objects.order_by("pk").values_list("pk", "status", "cancel_reason"))
+
+
 def _dues_state(w):
     from dangjian.dues.models import DuesAssessment, DuesDeclaration, DuesPayment
 
@@ -339,10 +412,56 @@ def _dues_state(w):
     )
 
 
+def _notification_state(w):
+    from dangjian.notifications.models import Delivery, Notification
+
+    return Notification.objects.count(), Delivery.objects.count()
+
+
+def _minutes_world(w: World) -> None:
+    """A themed party day held in each branch last month, each with minutes started."""
+    from dangjian.minutes import services as minutes_services
+    from dangjian.minutes.tests.factories import at, meeting
+
+    today = dt.date.today()
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=10)
+    w.extra["held_meeting"] = {}
+    w.extra["minutes"] = {}
+    for side, org in (("in", w.orgs.branch_a), ("out", w.orgs.branch_b)):
+        held = meeting(org, "themed_day", at(month.year, month.month, month.day), title=f"{org.name}主题党日")
+        w.extra["held_meeting"][side] = held
+        w.extra["minutes"][side] = minutes_services.minutes_start(actor=None, meeting=held)
+
+
+def _minutes_state(w):
+    from dangjian.minutes.models import Minutes, MinutesCorrection
+
+    return (
+        list(Minutes.objects.order_by("pk").values_list("pk", "resolutions", "attendance", "locked_at")),
+        MinutesCorrection.objects.count(),
+    )
+
+
 def _next_month() -> str:
     from dangjian.dues import rules, services
 
     return f"{rules.add_months(services.current_month(), 1):%Y-%m}"
+
+
+def _stopped_import(org):
+    """An import its worker left interrupted (stopped after too many attempts): it may be retried."""
+    from dangjian.members import excel
+    from dangjian.members.models import ImportJob
+
+    return ImportJob.objects.create(
+        org=org, file_name="x.xlsx", content=excel._seal(excel.template()), mode="all", state="stopped", attempts=3
+    )
+
+
+def _import_state(w):
+    from dangjian.members.models import ImportJob
+
+    return list(ImportJob.objects.order_by("pk").values_list("state", "attempts"))
 
 
 @dataclass
@@ -729,6 +848,17 @@ PAGE_OPS = [
     Op("member code page", "get", "/members/{id}/code", "member.change", "member", "member.view"),
     Op("member code scan form", "get", "/members/scan", "member.code_scan"),
     Op("member import form", "get", "/members/import/", "member.import"),
+    Op("member import job", "get", "/members/import/{id}/", "member.import", "importjob", "member.import"),
+    Op(
+        "member import retry",
+        "post",
+        "/members/import/{id}/retry/",
+        "member.import",
+        "importjob",
+        "member.import",
+        ok=(302, 400),
+        state=_import_state,
+    ),
     Op("lost-contact list", "get", "/members/lost-contact/", "member.view", hides="李四"),
     Op("flowing list", "get", "/members/flowing/", "member.view"),
     Op("self-registrations", "get", "/members/registrations/", "member.view"),
@@ -829,6 +959,18 @@ PAGE_OPS += [
         state=_dues_state,
     ),
     Op("dues handover form", "get", "/dues/handover/{id}", "dues.manage", "org", "dues.view"),
+    Op("dues rate schedules", "get", "/dues/rates/", "dues.view"),
+    Op("dues new rates form", "get", "/dues/rates/new", "dues.configure"),
+    Op(
+        "dues send reminders",
+        "post",
+        "/dues/arrears/remind?under={id}",
+        "dues.manage",
+        "org",
+        "dues.view",
+        ok=(302,),
+        state=_notification_state,
+    ),
     Op(
         "dues assess",
         "post",
@@ -1176,6 +1318,170 @@ API_OPS = [
 ]
 
 
+MINUTES_OPS = [
+    Op("minutes page", "get", "/minutes/meetings/{id}/", "minutes.view", "held_meeting", "minutes.view"),
+    Op("minutes pdf", "get", "/minutes/{id}/record.pdf", "minutes.view", "minutes", "minutes.view"),
+    Op("minutes docx", "get", "/minutes/{id}/record.docx", "minutes.view", "minutes", "minutes.view"),
+    Op(
+        "minutes edit",
+        "post",
+        "/minutes/{id}/edit",
+        "minutes.write",
+        "minutes",
+        "minutes.view",
+        data={"resolutions": "通过"},
+        ok=(302,),
+        state=_minutes_state,
+    ),
+    Op(
+        "minutes attendance",
+        "post",
+        "/minutes/{id}/attendance",
+        "minutes.write",
+        "minutes",
+        "minutes.view",
+        ok=(302,),
+        state=_minutes_state,
+    ),
+    Op("compliance table", "get", "/compliance/", "compliance.view", hides="快递党支部"),
+    Op("compliance table under", "get", "/compliance/?under={id}", "compliance.view", "street", "compliance.view"),
+    Op("compliance record book", "get", "/compliance/orgs/{id}/", "compliance.view", "org", "compliance.view"),
+    Op("compliance alerts", "get", "/compliance/alerts", "compliance.view", hides="快递党支部"),
+    Op(
+        "api minutes",
+        "get",
+        "/api/v1/minutes/meetings/{id}",
+        "minutes.view",
+        "held_meeting",
+        "minutes.view",
+        api=True,
+    ),
+    Op(
+        "api minutes update",
+        "patch",
+        "/api/v1/minutes/{id}",
+        "minutes.write",
+        "minutes",
+        "minutes.view",
+        data={"resolutions": "通过"},
+        api=True,
+        state=_minutes_state,
+    ),
+    Op(
+        "api minutes pdf",
+        "get",
+        "/api/v1/minutes/{id}/record.pdf",
+        "minutes.view",
+        "minutes",
+        "minutes.view",
+        api=True,
+    ),
+    Op("api compliance table", "get", "/api/v1/compliance/table", "compliance.view", api=True, hides="快递党支部"),
+    Op(
+        "api compliance book",
+        "get",
+        "/api/v1/compliance/orgs/{id}",
+        "compliance.view",
+        "org",
+        "compliance.view",
+        api=True,
+    ),
+    Op("api compliance alerts", "get", "/api/v1/compliance/alerts", "compliance.view", api=True, hides="快递党支部"),
+]
+
+
+MEETING_PAGE_OPS = [
+    Op("meeting list", "get", "/meetings/?when=", "meeting.view", hides="西街会场"),
+    Op("meeting detail", "get", "/meetings/{id}/", "meeting.view", "meeting", "meeting.view"),
+    Op("meeting quorum panel", "get", "/meetings/{id}/quorum", "meeting.view", "meeting", "meeting.view"),
+    Op("meeting code panel", "get", "/meetings/{id}/code", "meeting.checkin", "meeting", "meeting.view"),
+    Op("meeting plan form", "get", "/meetings/new", "meeting.manage"),
+    Op("meeting series form", "get", "/meetings/new-series", "meeting.manage"),
+    Op("meeting edit form", "get", "/meetings/{id}/edit", "meeting.manage", "future_meeting", "meeting.view"),
+    Op("meeting feeds", "get", "/meetings/feeds/", "meeting.view"),
+    Op(
+        "meeting cancel",
+        "post",
+        "/meetings/{id}/cancel",
+        "meeting.manage",
+        "future_meeting",
+        "meeting.view",
+        data={"reason": "改期"},
+        ok=(302,),
+        state=_meeting_state,
+    ),
+    Op(
+        "meeting decision",
+        "post",
+        "/meetings/{id}/decisions",
+        "meeting.manage",
+        "meeting",
+        "meeting.view",
+        data={"text": "通过学习计划"},
+        ok=(302,),
+        state=_meeting_state,
+    ),
+]
+
+MEETING_API_OPS = [
+    Op("api meeting list", "get", "/api/v1/meetings", "meeting.view", api=True, hides="西街会场"),
+    Op("api meeting get", "get", "/api/v1/meetings/{id}", "meeting.view", "meeting", "meeting.view", api=True),
+    Op(
+        "api meeting quorum", "get", "/api/v1/meetings/{id}/quorum", "meeting.view", "meeting", "meeting.view", api=True
+    ),
+    Op(
+        "api meeting attendees",
+        "get",
+        "/api/v1/meetings/{id}/attendees",
+        "meeting.view",
+        "meeting",
+        "meeting.view",
+        api=True,
+    ),
+    Op(
+        "api meeting plan",
+        "post",
+        "/api/v1/meetings",
+        "meeting.manage",
+        "org",
+        "meeting.view",
+        api=True,
+        ok=(201,),
+        data={
+            "org_id": "@org:side",
+            "kind": "group",
+            "starts_at": "2031-03-15T14:00:00+08:00",
+            "ends_at": "2031-03-15T16:00:00+08:00",
+            "place": "会议室",
+        },
+        state=_meeting_state,
+    ),
+    Op(
+        "api meeting cancel",
+        "post",
+        "/api/v1/meetings/{id}/cancel",
+        "meeting.manage",
+        "future_meeting",
+        "meeting.view",
+        api=True,
+        data={"reason": "改期"},
+        state=_meeting_state,
+    ),
+    Op(
+        "api meeting decision",
+        "post",
+        "/api/v1/meetings/{id}/decisions",
+        "meeting.manage",
+        "meeting",
+        "meeting.view",
+        api=True,
+        ok=(201,),
+        data={"text": "通过学习计划"},
+        state=_meeting_state,
+    ),
+]
+
+
 def _request(client: Client, op: Op, world: World, side: str):
     path = op.path(world, side)
     data = op.payload(world, side)
@@ -1225,9 +1531,52 @@ def _check(op: Op, world: World, role: str | None, side: str) -> str | None:
     return f"{op.name} / {role or 'anonymous'} / {side}: {problem}" if problem else None
 
 
+VOLUNTEERING_OPS = [
+    Op("activities managed", "get", "/volunteering/manage/", "activity.manage", hides="西街路口劝导"),
+    Op("activity desk", "get", "/volunteering/manage/{id}/", "activity.manage", "activity"),
+    Op(
+        "activity cancel",
+        "post",
+        "/volunteering/manage/{id}/",
+        "activity.manage",
+        "activity",
+        data={"form": "cancel", "cancel-reason": "暴雨预警"},
+        ok=(302,),
+        state=_activity_state,
+    ),
+    Op(
+        "api activities managed",
+        "get",
+        "/api/v1/volunteering/managed",
+        "activity.manage",
+        api=True,
+        hides="西街路口劝导",
+    ),
+    Op(
+        "api activity cancel",
+        "post",
+        "/api/v1/volunteering/activities/{id}/cancel",
+        "activity.manage",
+        "activity",
+        api=True,
+        data={"reason": "暴雨预警"},
+        state=_activity_state,
+    ),
+]
+
+
 @pytest.mark.parametrize(
     "op",
-    PAGE_OPS + API_OPS + TRANSFER_PAGE_OPS + TRANSFER_API_OPS + DEVELOPMENT_PAGE_OPS + DEVELOPMENT_API_OPS,
+    PAGE_OPS
+    + API_OPS
+    + TRANSFER_PAGE_OPS
+    + TRANSFER_API_OPS
+    + DEVELOPMENT_PAGE_OPS
+    + DEVELOPMENT_API_OPS
+    + VOLUNTEERING_OPS
+    + MINUTES_OPS
+    + MEETING_PAGE_OPS
+    + MEETING_API_OPS,
     ids=lambda op: op.name,
 )
 def test_scope_matrix(world, op):

@@ -34,3 +34,5 @@ class TokenScope(models.TextChoices):
     SERVICES_WRITE = "services:write", _("Handle demands, resources and stations")
     DUES_READ = "dues:read", _("Read party dues and ledgers")
     DUES_WRITE = "dues:write", _("Record party dues, payments and declarations")
+    MEETINGS_READ = "meetings:read", _("Read meetings and attendance")
+    MEETINGS_WRITE = "meetings:write", _("Plan meetings and record attendance")

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangjian.core import context, scope
+from dangjian.core import context, ratelimit, scope
 from dangjian.core.errors import DomainError
 from dangjian.core.forms import page_of, run_service
 
@@ -60,6 +60,7 @@ def _finish_login(request, user: User, identifier: str, next_url: str):
     return redirect(_safe_next(request, next_url))
 
 
+@ratelimit.limit("login")
 def login_view(request):
     if request.user.is_authenticated:
         return redirect(_safe_next(request, request.GET.get("next")))
@@ -100,6 +101,7 @@ def _pending_user(request) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True).select_related("home_org").first()
 
 
+@ratelimit.limit("login")
 def second_factor(request):
     """Ask for the TOTP code, or set TOTP up first when the administrator has none yet."""
     user = _pending_user(request)

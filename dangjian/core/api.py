@@ -24,6 +24,8 @@ class ErrorOut(Schema):
 
 
 ERROR_RESPONSES = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# Operations under a rate limit (core.ratelimit) may also answer 429, with Retry-After.
+LIMITED_RESPONSES = {**ERROR_RESPONSES, 429: ErrorOut}
 
 
 def error_response(
@@ -37,7 +39,10 @@ def error_response(
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return error_response(api, request, exc.status, exc.code, exc.message, exc.fields)
+        response = error_response(api, request, exc.status, exc.code, exc.message, exc.fields)
+        if retry_after := getattr(exc, "retry_after", None):  # a rate limit (core.ratelimit)
+            response["Retry-After"] = str(retry_after)
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request, exc: NinjaValidationError):

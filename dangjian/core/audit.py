@@ -99,6 +99,12 @@ def record(
     return entry
 
 
+def prepare(**kwargs: Any) -> AuditEntry:
+    """An unsaved entry with its digest (:func:`record`'s keyword arguments), for a service that
+    writes it within a single statement of its own change (one statement is one transaction)."""
+    return _entry(**kwargs)
+
+
 def record_many(items: list[dict[str, Any]]) -> list[AuditEntry]:
     """Append many entries in one insert (bulk imports): each item takes :func:`record`'s keyword
     arguments and gets the same fields and digest. Must run inside the change's transaction."""

@@ -12,11 +12,16 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def client_address(request) -> str:
-    """REMOTE_ADDR, or the first X-Forwarded-For hop when a trusted proxy sets it."""
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """REMOTE_ADDR, or with N trusted proxies the N-th X-Forwarded-For hop from the right.
+
+    Each proxy appends the address it received the request from, so the hops left of the N-th are
+    whatever the client wrote and are never used. A header with fewer hops than trusted proxies did
+    not come through all of them: REMOTE_ADDR is used then."""
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 
@@ -67,7 +72,10 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         from . import views
         from .errors import DomainError, NotFoundError, ScopeDenied
+        from .ratelimit import RateLimited
 
+        if isinstance(exception, RateLimited):
+            return views.too_many_requests(request, exception)
         if isinstance(exception, NotFoundError):
             return views.page_not_found(request, exception)
         if isinstance(exception, ScopeDenied):
@@ -84,6 +92,7 @@ _API_ERROR_CODES = {
     404: ("not_found", gettext_noop("Not found.")),
     405: ("method_not_allowed", gettext_noop("This method is not allowed here.")),
     413: ("too_large", gettext_noop("The request body is too large.")),
+    429: ("too_many_requests", gettext_noop("Too many requests. Please wait a moment and try again.")),
     500: ("server_error", gettext_noop("Something went wrong; the error has been logged.")),
 }
 

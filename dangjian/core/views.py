@@ -48,3 +48,10 @@ def server_error(request):
 
 def domain_error(request, exception):
     return _error(request, 400, _("This cannot be done"), exception.message)
+
+
+def too_many_requests(request, exception):
+    """A rate limit refused the request: 429 with Retry-After (core.ratelimit)."""
+    response = _error(request, 429, _("Too many requests"), exception.message)
+    response["Retry-After"] = str(exception.retry_after)
+    return response

@@ -12,9 +12,10 @@ from decimal import Decimal
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from dangjian.core import scope
-from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
+from dangjian.core import ratelimit, scope
+from dangjian.core.api import ERROR_RESPONSES, LIMITED_RESPONSES, PageParams, paginate
 from dangjian.core.errors import NotFoundError
+from dangjian.core.validators import normalise_mobile
 from dangjian.orgs.models import PartyOrganisation
 
 from . import selectors, services
@@ -245,17 +246,20 @@ def _visible(request, demand_id: int) -> Demand:
 
 
 @router.post(
-    "/sms-code", auth=None, response={204: None, **ERROR_RESPONSES}, summary="Send a verification code (public)"
+    "/sms-code", auth=None, response={204: None, **LIMITED_RESPONSES}, summary="Send a verification code (public)"
 )
 def send_code(request, payload: SmsCodeIn):
+    ratelimit.check("sms_code", request)
+    ratelimit.check("sms_mobile", request, target=normalise_mobile(payload.mobile))
     services.sms_code_send(mobile=payload.mobile)
     return Status(204, None)
 
 
 @router.post(
-    "/submit", auth=None, response={201: TrackingCodeOut, **ERROR_RESPONSES}, summary="Submit a demand (public)"
+    "/submit", auth=None, response={201: TrackingCodeOut, **LIMITED_RESPONSES}, summary="Submit a demand (public)"
 )
 def submit(request, payload: DemandIn):
+    ratelimit.check("demand_submit", request)
     org = PartyOrganisation.objects.filter(pk=payload.org_id).first()
     if org is None:
         raise NotFoundError(_org_not_found())
@@ -271,23 +275,26 @@ def _org_not_found() -> str:
 
 
 @router.get(
-    "/track/{code}", auth=None, response={200: TrackOut, **ERROR_RESPONSES}, summary="Progress of a demand (public)"
+    "/track/{code}", auth=None, response={200: TrackOut, **LIMITED_RESPONSES}, summary="Progress of a demand (public)"
 )
 def track(request, code: str):
+    ratelimit.check("demand_track", request)
     return _track(_by_code(code))
 
 
 @router.post(
-    "/track/{code}/rate", auth=None, response={200: TrackOut, **ERROR_RESPONSES}, summary="Rate the answer (public)"
+    "/track/{code}/rate", auth=None, response={200: TrackOut, **LIMITED_RESPONSES}, summary="Rate the answer (public)"
 )
 def rate(request, code: str, payload: RateIn):
+    ratelimit.check("demand_track", request)
     return _track(services.demand_rate(demand=_by_code(code), rating=payload.rating, comment=payload.comment))
 
 
 @router.post(
-    "/track/{code}/reopen", auth=None, response={200: TrackOut, **ERROR_RESPONSES}, summary="Reopen a demand (public)"
+    "/track/{code}/reopen", auth=None, response={200: TrackOut, **LIMITED_RESPONSES}, summary="Reopen a demand (public)"
 )
 def reopen(request, code: str, payload: ReopenIn):
+    ratelimit.check("demand_track", request)
     return _track(services.demand_reopen(demand=_by_code(code), reason=payload.reason))
 
 

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangjian.core import scope
+from dangjian.core import ratelimit, scope
 from dangjian.core.errors import DomainError
 from dangjian.core.forms import page_of, run_service
+from dangjian.core.validators import normalise_mobile
 from dangjian.orgs.models import PartyOrganisation
 
 from . import selectors, services
@@ -47,6 +48,8 @@ def submit(request, org_id: int):
     source = (request.GET.get("at") or "").strip()[:120]
     form = DemandForm(request.POST or None, request.FILES or None, logged_in=logged_in)
     if request.method == "POST" and "send" in request.POST:
+        ratelimit.check("sms_code", request)
+        ratelimit.check("sms_mobile", request, target=normalise_mobile(request.POST.get("mobile", "")))
         try:
             services.sms_code_send(mobile=request.POST.get("mobile", ""))
             messages.success(request, _("The code was sent by text message. Enter it below."))
@@ -56,6 +59,8 @@ def submit(request, org_id: int):
         return render(
             request, "demands/submit.html", {"form": form, "org": org, "source": source, "logged_in": logged_in}
         )
+    if request.method == "POST":
+        ratelimit.check("demand_submit", request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         demand = run_service(
@@ -81,6 +86,7 @@ def submit(request, org_id: int):
 def track(request):
     form = TrackForm(request.GET or None)
     if form.is_valid():
+        ratelimit.check("demand_track", request)
         demand = services.find_by_tracking_code(form.cleaned_data["code"])
         if demand is not None:
             return redirect("demands:track_code", code=demand.tracking_code)
@@ -88,6 +94,7 @@ def track(request):
     return render(request, "demands/track_lookup.html", {"form": form})
 
 
+@ratelimit.limit("demand_track", methods=("GET", "POST"))
 def track_code(request, code: str):
     """Public progress: no personal data, only the public steps."""
     demand = services.find_by_tracking_code(code)

@@ -163,6 +163,18 @@ def seed(today: dt.date | None = None) -> dict:
     from dangjian.stations.demo import seed_services
 
     counts["stations_created"] = seed_services(orgs)
+    from dangjian.volunteering.demo import seed_activities
+
+    counts["activities_created"] = seed_activities(orgs, today)
+    from dangjian.meetings.demo import seed_meetings
+
+    counts["meetings_created"] = seed_meetings(orgs, today)
+    from dangjian.minutes.demo import seed_minutes
+
+    counts["minutes_created"] = seed_minutes(orgs)
+    from dangjian.members.demo import seed_member_extras
+
+    counts.update({f"{k}_created": v for k, v in seed_member_extras(orgs, today).items()})
     return counts
 
 

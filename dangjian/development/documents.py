@@ -15,6 +15,20 @@ PDF, PNG, JPEG, DOCX = (
 ALLOWED = (PDF, PNG, JPEG, DOCX)
 
 
+def picture_too_large(data: bytes, max_pixels: int) -> bool:
+    """True when a PNG or JPEG declares more than ``max_pixels`` pixels or its header cannot be
+    read: a "decompression bomb" (a tiny file that would take gigabytes to show) is refused from
+    its header, without decoding it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return True
+    return width * height > max_pixels or width < 1 or height < 1
+
+
 def sniff(head: bytes, data_for_zip=None) -> str | None:
     """The content type of a PDF, PNG, JPEG or Word (.docx) file; None for anything else."""
     if head.startswith(b"%PDF-"):

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from dangjian.core import audit, crypto, policy, scope
+from dangjian.core import audit, crypto, images, policy, scope
 from dangjian.core.errors import ConflictError, DomainError
 from dangjian.core.validators import mask_id_number, normalise_id_number, parse_id_number
 from dangjian.members import services as member_services
@@ -212,6 +212,12 @@ def document_attach(*, actor, record: StepRecord, kind: str, upload) -> StepDocu
     if content_type is None:
         raise DomainError(
             _("Upload a PDF, a JPEG or PNG picture, or a Word (.docx) document."), code="file_type", field="file"
+        )
+    if content_type in (documents.PNG, documents.JPEG) and documents.picture_too_large(data, images.MAX_PIXELS):
+        raise DomainError(
+            _("The picture cannot be read or has too many pixels. Scan it again at a normal resolution."),
+            code="file_type",
+            field="file",
         )
     digest = hashlib.sha256(data).hexdigest()
     document = StepDocument(

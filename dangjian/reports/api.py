@@ -9,8 +9,8 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from dangjian.core import scope
-from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
+from dangjian.core import ratelimit, scope
+from dangjian.core.api import ERROR_RESPONSES, LIMITED_RESPONSES, PageParams, paginate
 from dangjian.core.errors import NotFoundError
 from dangjian.orgs.models import PartyOrganisation
 
@@ -84,8 +84,9 @@ def _reload(pk: int) -> Report:
     return Report.objects.prefetch_related("photos").get(pk=pk)
 
 
-@router.post("", response={201: ReportOut, **ERROR_RESPONSES}, summary="Report a public problem (with a photo)")
+@router.post("", response={201: ReportOut, **LIMITED_RESPONSES}, summary="Report a public problem (with a photo)")
 def submit(request, payload: Form[ReportIn], photo: UploadedFile | None = OPTIONAL_PHOTO):
+    ratelimit.check("report", request)
     report = services.report_submit(actor=request.user, photo=photo, **payload.model_dump())
     return Status(201, _out(_reload(report.pk)))
 

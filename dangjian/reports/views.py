@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangjian.core import scope
+from dangjian.core import ratelimit, scope
 from dangjian.core.errors import DomainError
 from dangjian.core.forms import page_of, run_service
 
@@ -20,6 +20,7 @@ from .models import Grid, GridMember, Report, ReportPhoto
 
 
 @login_required
+@ratelimit.limit("report")
 def report_new(request):
     form = ReportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
-from dangjian.core import scope
-from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
+from dangjian.core import ratelimit, scope
+from dangjian.core.api import ERROR_RESPONSES, LIMITED_RESPONSES, PageParams, paginate
 from dangjian.core.errors import DomainError
 from dangjian.members.models import Member
 from dangjian.orgs.models import PartyOrganisation
@@ -184,10 +184,11 @@ def mine(request):
 @router.get(
     "/verify/{code}",
     auth=None,
-    response={200: TransferVerifyOut, **ERROR_RESPONSES},
+    response={200: TransferVerifyOut, **LIMITED_RESPONSES},
     summary="Check a letter's code (public, masked data)",
 )
 def verify(request, code: str):
+    ratelimit.check("transfer_verify", request)
     return verify_out(selectors.verify(code))
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangjian.core import scope
+from dangjian.core import ratelimit, scope
 from dangjian.core.errors import DomainError
 from dangjian.core.forms import page_of, run_service
 from dangjian.members import selectors as member_selectors
@@ -188,5 +188,6 @@ def verify(request):
     form = VerifyForm(request.GET or None)
     result = None
     if form.is_valid():
+        ratelimit.check("transfer_verify", request)
         result = api.verify_out(selectors.verify(form.cleaned_data["code"]))
     return render(request, "transfers/verify.html", {"form": form, "result": result})

@@ -210,6 +210,6 @@ def test_production_hasher_is_argon2():
 def test_forwarded_address_is_used_only_when_trusted(member, settings):
     post_login(Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7"), "rider01", "bad")
     assert LoginFailure.objects.get().client_ip == "10.0.0.1"
-    settings.TRUST_X_FORWARDED_FOR = True
+    settings.TRUSTED_PROXY_COUNT = 2
     post_login(Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.1"), "rider01", "bad")
     assert sorted(LoginFailure.objects.values_list("client_ip", flat=True)) == ["10.0.0.1", "203.0.113.7"]

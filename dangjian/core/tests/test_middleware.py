@@ -84,9 +84,17 @@ def test_request_id_and_address_reach_the_audit_entry(tree):
 
 
 def test_client_address_trusts_forwarded_for_only_when_told(settings):
-    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1")
-    settings.TRUST_X_FORWARDED_FOR = False
+    # The client forged "198.51.100.1"; the outer proxy appended 203.0.113.9, the inner one 10.0.0.1.
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9, 10.0.0.1"
+    )
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_address(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
     assert client_address(request) == "10.0.0.1"
-    settings.TRUST_X_FORWARDED_FOR = True
+    settings.TRUSTED_PROXY_COUNT = 2
     assert client_address(request) == "203.0.113.9"
-    assert client_address(RequestFactory().get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 4  # fewer hops than proxies: the header did not come through them all
+    assert client_address(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_address(RequestFactory().get("/", REMOTE_ADDR="10.0.0.3")) == "10.0.0.3"

@@ -20,7 +20,11 @@ from .walk import walk
 
 TODAY = timezone.localdate
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+PNG = (  # a real 2 × 2 picture: a PNG or JPEG whose header cannot be read is refused
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x02\x08\x00\x00\x00"
+    b"\x00W\xddR\xf8\x00\x00\x00\x0eIDATx\x9cc\xfc\xcf\xc0\xc4\xc0\x00\x00\x05\r\x01\x03\xb8"
+    b"J\\o\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 @pytest.fixture(autouse=True)
