@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from dangjian.core import scope
 from dangjian.core.api import ERROR_RESPONSES, PageParams, paginate
+from dangjian.core.errors import DomainError
+from dangjian.meetings.models import Meeting
 
 from . import services
 from .models import Topic, TopicStatus
@@ -22,6 +25,7 @@ class TopicOut(Schema):
     description: str
     org_id: int
     status: TopicStatus
+    meeting_id: int | None
     meeting_on: dt.date | None
     meeting_place: str
     decision: str
@@ -41,7 +45,11 @@ class TopicIn(Schema):
 
 
 class ScheduleIn(Schema):
-    meeting_on: dt.date
+    """Either ``meeting_id`` (a published meeting that has not ended, of the council's organisation
+    or one above or below it: its date and place are copied) or ``meeting_on`` (and a place)."""
+
+    meeting_id: int | None = None
+    meeting_on: dt.date | None = None
     meeting_place: str = Field("", max_length=120)
 
 
@@ -76,9 +84,16 @@ def _topic(request, topic_id: int) -> Topic:
     "/topics/{int:topic_id}/schedule", response={200: TopicOut, **ERROR_RESPONSES}, summary="Put on the agenda"
 )
 def schedule(request, topic_id: int, payload: ScheduleIn):
+    topic = _topic(request, topic_id)
+    meeting = None
+    if payload.meeting_id is not None:
+        meeting = Meeting.objects.select_related("org").filter(pk=payload.meeting_id).first()
+        if meeting is None:
+            raise DomainError(_("Choose a meeting of an organisation you manage."), field="meeting")
     return services.topic_schedule(
         actor=request.user,
-        topic=_topic(request, topic_id),
+        topic=topic,
+        meeting=meeting,
         meeting_on=payload.meeting_on,
         meeting_place=payload.meeting_place,
     )

@@ -29,6 +29,15 @@ class Topic(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=TopicStatus.choices, default=TopicStatus.RAISED, db_index=True
     )
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name=_("council meeting"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="council_topics",
+        help_text=_("The planned meeting that takes up this topic; its date and place are copied."),
+    )
     meeting_on = models.DateField(_("meeting date"), null=True, blank=True)
     meeting_place = models.CharField(_("meeting place"), max_length=120, blank=True, default="")
     decision = models.TextField(_("decision"), blank=True, default="")

@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.core import audit, policy, scope
 from dangjian.core.errors import ConflictError, DomainError
+from dangjian.meetings.choices import MeetingStatus
+from dangjian.meetings.models import Meeting
+from dangjian.notifications.services import notify
 from dangjian.orgs.models import PartyOrganisation
 from dangjian.points import services as points
 
@@ -48,13 +53,59 @@ def _locked(topic: Topic) -> Topic:
     return Topic.objects.select_for_update(of=("self",)).select_related("org", "raised_by").get(pk=topic.pk)
 
 
-def topic_schedule(*, actor, topic: Topic, meeting_on: dt.date, meeting_place: str = "") -> Topic:
+def _related(meeting_org: PartyOrganisation, topic_org: PartyOrganisation) -> bool:
+    """The council's own organisation, one above it or one below it holds the meeting."""
+    return meeting_org.path.startswith(topic_org.path) or topic_org.path.startswith(meeting_org.path)
+
+
+def schedulable_meetings(actor, topic: Topic, *, now: dt.datetime | None = None):
+    """Published meetings that have not ended, of the council's organisation or one above or below
+    it, that ``actor`` may see: the meetings a topic can be put before."""
+    now = now or timezone.now()
+    step = PartyOrganisation.steplen
+    ancestors = [topic.org.path[:end] for end in range(step, len(topic.org.path), step)]
+    meetings = scope.restrict(actor, "meeting.view", model=Meeting).filter(
+        status=MeetingStatus.PUBLISHED, ends_at__gt=now
+    )
+    return (
+        meetings.filter(Q(org__path__startswith=topic.org.path) | Q(org__path__in=ancestors))
+        .select_related("org")
+        .order_by("starts_at", "id")
+    )
+
+
+def topic_schedule(
+    *,
+    actor,
+    topic: Topic,
+    meeting_on: dt.date | None = None,
+    meeting_place: str = "",
+    meeting: Meeting | None = None,
+    now: dt.datetime | None = None,
+) -> Topic:
+    """Put a topic on the agenda: of a planned meeting (its date and place are taken from it and the
+    topic is listed on the meeting's page), or on a date and at a place given by hand. The worker who
+    raised it is told."""
     scope.require(actor, "council.manage", topic)
+    now = now or timezone.now()
+    if meeting is not None:
+        if not scope.can(actor, "meeting.view", meeting):
+            raise DomainError(_("Choose a meeting of an organisation you manage."), field="meeting")
+        if meeting.status != MeetingStatus.PUBLISHED or meeting.ends_at <= now:
+            raise DomainError(_("Choose a published meeting that has not ended."), field="meeting")
+        if not _related(meeting.org, topic.org):
+            raise DomainError(
+                _("Choose a meeting of the council's organisation or of one above or below it."), field="meeting"
+            )
+        meeting_on = timezone.localdate(meeting.starts_at)
+        meeting_place = meeting.place or meeting.get_mode_display()
+    elif meeting_on is None:
+        raise DomainError(_("Choose a planned meeting or give the meeting date."), field="meeting_on")
     with transaction.atomic():
         topic = _locked(topic)
         if topic.status not in (TopicStatus.RAISED, TopicStatus.SCHEDULED):
             raise ConflictError(_("This topic has already been settled."), code="topic_settled")
-        topic.status, topic.meeting_on = TopicStatus.SCHEDULED, meeting_on
+        topic.status, topic.meeting_on, topic.meeting = TopicStatus.SCHEDULED, meeting_on, meeting
         topic.meeting_place = (meeting_place or "").strip()[:120]
         topic.save()
         audit.record(
@@ -62,7 +113,17 @@ def topic_schedule(*, actor, topic: Topic, meeting_on: dt.date, meeting_place: s
             action="topic.schedule",
             obj=topic,
             org_path=topic.org.path,
-            changes={"meeting_on": str(meeting_on)},
+            changes={"meeting_on": str(meeting_on), "meeting": meeting.pk if meeting else None},
+        )
+        notify(
+            recipients=[topic.raised_by],
+            kind="council.scheduled",
+            title=_("Your topic is on the council's agenda"),
+            body=_("“%(t)s” will be discussed on %(d)s %(p)s.")
+            % {"t": topic.title[:60], "d": meeting_on.isoformat(), "p": topic.meeting_place},
+            url=reverse("council:mine"),
+            org=topic.org,
+            actor=actor,
         )
     return topic
 

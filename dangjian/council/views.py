@@ -57,16 +57,23 @@ CALLS = {
 }
 
 
+def _form(name: str, data, meetings):
+    if name == "schedule":
+        return ScheduleForm(data, prefix=name, meetings=meetings)
+    return FORMS[name](data, prefix=name)
+
+
 @login_required
 def detail(request, pk):
     topic = scope.get_in_scope(request.user, "council.view", Topic, pk=pk)
-    forms = {name: form_class(prefix=name) for name, form_class in FORMS.items()}
+    meetings = services.schedulable_meetings(request.user, topic)
+    forms = {name: _form(name, None, meetings) for name in FORMS}
     if request.method == "POST":
         which = request.POST.get("form", "")
         if which not in FORMS:
             raise Http404
         scope.require(request.user, "council.manage", topic)
-        form = forms[which] = FORMS[which](request.POST, prefix=which)
+        form = forms[which] = _form(which, request.POST, meetings)
         if form.is_valid() and run_service(
             form, lambda: CALLS[which](actor=request.user, topic=topic, **form.cleaned_data)
         ):

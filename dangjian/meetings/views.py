@@ -152,6 +152,10 @@ def _context(request, meeting: Meeting) -> dict:
         "checkin_open": meeting.status == MeetingStatus.PUBLISHED
         and meeting.starts_at - checkin.OPENS_BEFORE <= now <= meeting.ends_at,
     }
+    # Council topics put before this meeting (小哥议事会): the agenda that everyone here may read.
+    context["council_topics"] = topics = list(meeting.council_topics.select_related("org").order_by("id"))
+    for topic in topics:
+        topic.linkable = scope.can(user, "council.view", topic)
     if can_view:
         rows = list(selectors.attendees(meeting))
         by_member = selectors.checkins(meeting)
