@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "dangjian.core.middleware.RequestIdMiddleware",
     "dangjian.core.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "dangjian.accounts.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -213,7 +214,9 @@ TOTP_ISSUER = os.environ.get("DANGJIAN_TOTP_ISSUER", "dangjian")
 
 # Idle timeout: the session lives 30 minutes past the last request.
 SESSION_COOKIE_AGE = int(os.environ.get("DANGJIAN_SESSION_IDLE_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout slides, but a session is written at most once a minute (accounts.middleware).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = int(os.environ.get("DANGJIAN_SESSION_REFRESH_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Security headers and cookies ------------------------------------------------------------------

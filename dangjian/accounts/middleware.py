@@ -1,5 +1,8 @@
-"""Second-factor enforcement and per-user preferences (language, elder mode)."""
+"""Second-factor enforcement, the sliding idle timeout and per-user preferences (language, elder mode)."""
 
+import time
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
@@ -10,6 +13,28 @@ from .roles import requires_second_factor
 
 SESSION_2FA = "dangjian_2fa_verified"
 ELDER_COOKIE = "dj_elder"
+
+
+SESSION_SEEN = "_seen"
+
+
+class SessionIdleMiddleware:
+    """The idle timeout (SESSION_COOKIE_AGE) slides with use, but a session in use is written
+    again at most once per SESSION_REFRESH_SECONDS instead of on every request: the expiry is then
+    pushed to now + SESSION_COOKIE_AGE, so a user is logged out after between AGE - REFRESH and AGE
+    seconds without a request. Requests without a session cookie never load or create one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.modified:
+            now = int(time.time())
+            if now - session.get(SESSION_SEEN, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[SESSION_SEEN] = now  # modified: SessionMiddleware saves it with a new expiry
+        return response
 
 
 class SecondFactorMiddleware:

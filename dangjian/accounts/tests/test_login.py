@@ -116,8 +116,42 @@ def test_logout_needs_post(member):
 
 
 def test_session_idle_timeout_is_thirty_minutes():
-    assert settings.SESSION_COOKIE_AGE == 1800
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    from dangjian import settings as production
+
+    assert (production.SESSION_COOKIE_AGE, production.SESSION_REFRESH_SECONDS) == (1800, 60)
+
+
+def test_idle_timeout_slides_with_at_most_one_session_write_a_minute(member, monkeypatch, settings):
+    settings.SESSION_REFRESH_SECONDS = 60
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.accounts import middleware
+
+    clock = [1_900_000_000.0]
+    monkeypatch.setattr(middleware.time, "time", lambda: clock[0])
+    client = Client()
+    post_login(client, "rider01")
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def get():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return sum(1 for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT"))
+
+    assert get() == 1  # the first request after login marks the session as seen
+    expiry = Session.objects.get(session_key=key).expire_date
+    clock[0] += 59
+    assert (get(), get()) == (0, 0)
+    assert Session.objects.get(session_key=key).expire_date == expiry
+    clock[0] += 1
+    assert get() == 1
+    assert Session.objects.get(session_key=key).expire_date > expiry
+    anonymous = Client()
+    with CaptureQueriesContext(connection) as queries:
+        anonymous.get("/accounts/login/")
+    assert not any("django_session" in q["sql"] for q in queries) and not anonymous.cookies.get("dj_session")
 
 
 def test_session_cookie_flags(member, settings):
