@@ -10,7 +10,13 @@ second factor satisfied) so that the run measures reading, not argon2.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_load .venv/bin/python -m bench load_mixed
 
-Settings: BENCH_LOAD_SECONDS (300) per run, BENCH_LOAD_USERS (8) concurrent users, BENCH_LOAD_WAIT
+First short runs (BENCH_LOAD_STEP_SECONDS, 30 s) at each of BENCH_LOAD_STEPS (2,3,4,6,8) concurrent
+users find the highest throughput the machine sustains with zero errors and p99 under 300 ms; the
+5-minute runs (mixed, then bare) use that many users. More users than that only queue: throughput
+stays, latency grows (Little's law).
+
+Settings: BENCH_LOAD_SECONDS (300) per run, BENCH_LOAD_USERS (8) concurrent users when
+BENCH_LOAD_STEPS is empty, BENCH_LOAD_WAIT
 (0 s between a user's requests: each user sends the next request as soon as the last one is answered,
 so the run finds the throughput the machine sustains), BENCH_LOAD_WORKERS (3 gunicorn sync workers),
 BENCH_LOAD_PORT (8765), BENCH_LOAD_REUSE=1 to skip the build and reuse the last one's database and
@@ -46,6 +52,8 @@ SIZES = {
     "entities": int(os.environ.get("BENCH_LOAD_ENTITIES", "200000")),
 }
 P99_TARGET_MS = 300
+STEPS = [int(n) for n in os.environ.get("BENCH_LOAD_STEPS", "2,3,4,6,8").split(",") if n.strip()]
+STEP_SECONDS = int(os.environ.get("BENCH_LOAD_STEP_SECONDS", "30"))
 STREETS, SAMPLE = 10, 100
 
 
@@ -146,16 +154,16 @@ def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> N
     raise SystemExit(f"the server did not answer {url} within {seconds} s")
 
 
-def _locust(user_class: str, seconds: int, prefix: Path, env: dict) -> dict:
+def _locust(user_class: str, seconds: int, prefix: Path, env: dict, users: int = USERS) -> dict:
     command = [
         _tool("locust"),
         "-f",
         str(ROOT / "bench" / "locust_mixed.py"),
         "--headless",
         "--users",
-        str(USERS),
+        str(users),
         "--spawn-rate",
-        str(USERS),
+        str(users),
         "--run-time",
         f"{seconds}s",
         "--host",
@@ -178,11 +186,31 @@ def _locust(user_class: str, seconds: int, prefix: Path, env: dict) -> dict:
     if Path(f"{prefix}_failures.csv").exists():
         with open(f"{prefix}_failures.csv", encoding="utf-8") as handle:
             failures = list(csv.DictReader(handle))
-    return {"rows": rows, "failures": failures, "before": before, "after": after}
+    return {"rows": rows, "failures": failures, "before": before, "after": after, "users": users}
+
+
+def _steps(out: Path, env: dict) -> int:
+    """Short runs at each of BENCH_LOAD_STEPS concurrent users; returns the number of users giving
+    the highest throughput with zero errors and p99 under the target (the most the 2 cores sustain
+    within it), or the smallest step when none meets it. Empty BENCH_LOAD_STEPS: BENCH_LOAD_USERS."""
+    if not STEPS:
+        return USERS
+    print(f"\nsteps: {STEP_SECONDS} s each at {', '.join(map(str, STEPS))} users")
+    best, best_rps = STEPS[0], -1.0
+    for users in STEPS:
+        result = _locust("MixedReader", STEP_SECONDS, out / f"step{users}", env, users)
+        total = next(row for row in result["rows"] if row["Name"] == "Aggregated")
+        rps, p99, errors = float(total["Requests/s"]), float(total["99%"]), int(total["Failure Count"])
+        within = errors == 0 and p99 < P99_TARGET_MS
+        print(f"  {users:>3} users: {rps:7.1f} req/s, p50 {total['50%']} ms, p99 {p99:.0f} ms, errors {errors}")
+        if within and rps > best_rps:
+            best, best_rps = users, rps
+    print(f"  -> {best} users for the {SECONDS} s runs")
+    return best
 
 
 def _report(title: str, result: dict, seconds: int) -> dict:
-    print(f"\n{title}: {USERS} users, {seconds} s; before: {result['before']}; after: {result['after']}")
+    print(f"\n{title}: {result['users']} users, {seconds} s; before: {result['before']}; after: {result['after']}")
     print(f"  {'request':<40}{'n':>8}{'fail':>6}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}{'max':>8}  (ms)")
     total = {}
     for row in result["rows"]:
@@ -248,8 +276,9 @@ def main() -> bool:
     try:
         _wait_until_up(f"http://127.0.0.1:{PORT}/healthz", server)
         _locust("MixedReader", WARMUP_SECONDS, out / "warmup", env)  # every worker imports and connects
-        mixed = _report("mixed reads", _locust("MixedReader", SECONDS, out / "mixed", env), SECONDS)
-        bare = _report("bare endpoint", _locust("BareUser", SECONDS, out / "bare", env), SECONDS)
+        users = _steps(out, env)
+        mixed = _report("mixed reads", _locust("MixedReader", SECONDS, out / "mixed", env, users), SECONDS)
+        bare = _report("bare endpoint", _locust("BareUser", SECONDS, out / "bare", env, users), SECONDS)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -8,8 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import scope
+        from . import choice_labels, scope
         from .models import AuditEntry, PolicyValue
 
+        choice_labels.install()
         scope.register_scoped_model(PolicyValue, "scope_path")
         scope.register_scoped_model(AuditEntry, "org_path")
