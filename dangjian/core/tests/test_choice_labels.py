@@ -16,9 +16,7 @@ def test_labels_match_djangos_in_each_language_and_unknown_values_pass_through()
         assert member.get_political_status_display() == models.Model._get_FIELD_display(member, field)
     with translation.override("en"):
         assert member.get_political_status_display() == "Probationary member"
-        assert member.get_gender_display() == models.Model._get_FIELD_display(
-            member, Member._meta.get_field("gender")
-        )
+        assert member.get_gender_display() == models.Model._get_FIELD_display(member, Member._meta.get_field("gender"))
     member.political_status = "no-such-status"
     assert member.get_political_status_display() == "no-such-status"
     assert Meeting(kind="themed_day").get_kind_display() == "主题党日"
