@@ -117,8 +117,14 @@ class Session:
     """One browser context (a person on a device) with helpers to log in and take screenshots."""
 
     def __init__(self, browser, base_url: str, viewport: str, name: str):
+        # Reduced motion: Bootstrap then draws buttons without colour transitions, so axe never
+        # measures the contrast of a button caught half-way between two states (a flaky failure).
         self.context = browser.new_context(
-            viewport=VIEWPORTS[viewport], locale="zh-CN", is_mobile=viewport == "phone", has_touch=viewport == "phone"
+            viewport=VIEWPORTS[viewport],
+            locale="zh-CN",
+            is_mobile=viewport == "phone",
+            has_touch=viewport == "phone",
+            reduced_motion="reduce",
         )
         self.page = self.context.new_page()
         self.base_url = base_url
