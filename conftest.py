@@ -44,6 +44,8 @@ def _fast_and_plain(settings):
     # Query budgets count the worst case: the session written again on every request (in use it is
     # at most once a minute; accounts/tests/test_login.py tests that with the real setting).
     settings.SESSION_REFRESH_SECONDS = 0
+    # Each test's data is rolled back: no regional setting may outlive it in the process cache.
+    settings.POLICY_CACHE_SECONDS = 0
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

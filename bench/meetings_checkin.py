@@ -243,6 +243,7 @@ class Driver:
                 due, token = job
                 status, payload, close = await self._post(conn, path, token, body())
                 latencies.append(time.perf_counter() - due)
+                self.slow.append((due - started, latencies[-1]))
                 answers.append((status, payload))
                 if close:
                     conn[1].close()
@@ -250,6 +251,7 @@ class Driver:
             conn[1].close()
 
         workers = [asyncio.create_task(worker()) for _ in range(connections)]
+        self.slow: list[tuple[float, float]] = []
         started = time.perf_counter()
         for i, token in enumerate(tokens):
             due = started + i / rate
@@ -368,6 +370,10 @@ def main() -> bool:
             "minute",
             *_run_paced(driver, "/api/v1/meetings/checkin", world["tokens"], world["meetings"]["minute"], rate),
         )
+        # Where the slowest hundredth fell in the minute (bursts mean stalls, not a steady overload).
+        cut = sorted(latency for _at, latency in driver.slow)[int(0.99 * (len(driver.slow) - 1))]
+        late = sorted({round(at) for at, latency in driver.slow if latency >= cut})
+        print(f"    slowest 1% (>= {cut * 1000:.0f} ms) were due at seconds {late}")
         replay_tokens = world["tokens"][:REPLAYS]
         seconds, latencies, answers = _run(driver, "/api/v1/meetings/checkin", replay_tokens, world["meetings"]["full"])
         _summary("replay", seconds, latencies, answers)

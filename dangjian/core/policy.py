@@ -2,13 +2,21 @@
 
 Apps register a :class:`PolicyDef` with its default; code reads values with :func:`values_for`
 for an organisation path: the override on the longest matching path prefix wins.
+
+The overrides of a set of keys are kept in the process for ``POLICY_CACHE_SECONDS`` (30): hot
+paths (every check-in reads the code window) need no query, and a change made in one app process
+reaches the others within that time (at once in the process that made it, see :func:`forget`).
+Reads inside a transaction never fill the cache, so a change that is rolled back cannot stay in it.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError
@@ -38,17 +46,45 @@ def definitions() -> dict[str, PolicyDef]:
     return dict(sorted(_defs.items()))
 
 
-def values_for(keys: list[str], path: str = "") -> dict[str, Any]:
-    """Effective values of ``keys`` at organisation ``path``, in one query."""
+_overrides: dict[tuple[str, ...], tuple[float, list[tuple[str, str, Any]]]] = {}
+
+
+def forget() -> None:
+    """Drop the cached overrides (a policy was set, cleared or moved with its organisation)."""
+    _overrides.clear()
+
+
+def _rows(keys: list[str]) -> list[tuple[str, str, Any]]:
     from .models import PolicyValue
 
+    ttl = getattr(settings, "POLICY_CACHE_SECONDS", 30)
+    cache_key = tuple(sorted(keys))
+    now = time.monotonic()
+    if ttl > 0:
+        found = _overrides.get(cache_key)
+        if found is not None and found[0] > now:
+            return found[1]
+    rows = list(PolicyValue.objects.filter(key__in=keys).values_list("key", "scope_path", "value"))
+    if ttl > 0 and not connection.in_atomic_block:
+        _overrides[cache_key] = (now + ttl, rows)
+    return rows
+
+
+def values_for(keys: list[str], path: str = "") -> dict[str, Any]:
+    """Effective values of ``keys`` at organisation ``path`` (one query, or none when cached)."""
     result = {key: _defs[key].default for key in keys}
     best: dict[str, int] = {}
-    for row in PolicyValue.objects.filter(key__in=keys).only("key", "scope_path", "value"):
-        if path.startswith(row.scope_path) and len(row.scope_path) >= best.get(row.key, -1):
-            best[row.key] = len(row.scope_path)
-            result[row.key] = row.value
+    for key, scope_path, value in _rows(keys):
+        if path.startswith(scope_path) and len(scope_path) >= best.get(key, -1):
+            best[key] = len(scope_path)
+            result[key] = value
     return result
+
+
+def changed() -> None:
+    """Call after writing policy values: forget now and again when the transaction commits."""
+    forget()
+    transaction.on_commit(forget)
 
 
 def value(key: str, path: str = "") -> Any:

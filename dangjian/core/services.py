@@ -20,6 +20,7 @@ def policy_set(*, actor, key: str, org, value) -> PolicyValue:
     row.value = number
     row.updated_by_id = getattr(actor, "pk", None)  # None: the platform itself
     row.save()
+    policy.changed()
     audit.record(actor=actor, action="policy.set", obj=row, org_path=org.path, changes={key: [old, number]})
     return row
 
@@ -32,3 +33,4 @@ def policy_clear(*, actor, key: str, org) -> None:
     if row is not None:
         audit.record(actor=actor, action="policy.clear", obj=row, org_path=org.path, changes={key: [row.value, None]})
         row.delete()
+        policy.changed()

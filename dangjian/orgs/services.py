@@ -239,6 +239,7 @@ def _carry_policy_values(old_path: str, new_path: str) -> None:
     PolicyValue.objects.filter(scope_path__startswith=old_path).update(
         scope_path=Concat(Value(new_path), Substr("scope_path", len(old_path) + 1))
     )
+    policy.changed()
 
 
 # --- Host entities ------------------------------------------------------------------------------------

@@ -165,3 +165,35 @@ def test_policy_clear_inherits_from_above(tree, sysadmin):
 def test_policy_clear_without_override_does_nothing(tree, sysadmin):
     policy_clear(actor=sysadmin, key=KEY, org=tree.street_a)
     assert not AuditEntry.objects.filter(action="policy.clear").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_overrides_are_cached_outside_transactions_and_forgotten_when_changed(settings, django_assert_num_queries):
+    from django.db import transaction
+
+    from dangjian.orgs import services as org_services
+
+    settings.POLICY_CACHE_SECONDS = 30
+    policy.forget()
+    root = org_services.org_create(
+        actor=None, parent=None, name="缓存测试党委", code="CACHE", kind="committee", category="comprehensive"
+    )
+    with django_assert_num_queries(1):
+        assert policy.value(KEY, root.path) == 50
+    with django_assert_num_queries(0):  # from the process cache
+        assert policy.value(KEY, root.path) == 50
+    policy_set(actor=None, key=KEY, org=root, value=40)
+    with django_assert_num_queries(1):  # forgotten by the change
+        assert policy.value(KEY, root.path) == 40
+    with django_assert_num_queries(0):
+        assert policy.value(KEY, root.path) == 40
+    # A change rolled back must not stay cached: reads inside a transaction do not fill the cache.
+    try:
+        with transaction.atomic():
+            policy_set(actor=None, key=KEY, org=root, value=30)
+            assert policy.value(KEY, root.path) == 30
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert policy.value(KEY, root.path) == 40
+    policy.forget()
