@@ -19,10 +19,9 @@ def _plan(model: type[models.Model], relation: str, vendor: str):
     quote = connection.ops.quote_name
     own, other = list(model._meta.concrete_fields), list(related._meta.concrete_fields)
     columns = [f"t.{quote(f.column)}" for f in own] + [f"r.{quote(f.column)}" for f in other]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t "
-        f"JOIN {quote(related._meta.db_table)} r ON r.{quote(field.target_field.column)} = t.{quote(field.column)}"
-    )
+    # Every name comes from the models' metadata, quoted; values are always parameters.
+    join = f"r.{quote(field.target_field.column)} = t.{quote(field.column)}"
+    sql = f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} t JOIN {quote(related._meta.db_table)} r ON {join}"  # noqa: S608, E501
     converters = []
     for alias, fields in (("t", own), ("r", other)):
         for f in fields:
@@ -38,7 +37,7 @@ def first_with_related(model: type[models.Model], relation: str, column: str, va
     sql, own, other, related, converters = _plan(model, relation, connection.vendor)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} WHERE t.{quote(column)} = %s LIMIT 1", [value])  # noqa: S608 names from metadata
+        cursor.execute(f"{sql} WHERE t.{quote(column)} = %s LIMIT 1", [value])
         row = cursor.fetchone()
     if row is None:
         return None
