@@ -46,6 +46,7 @@ def _fast_and_plain(settings):
     settings.SESSION_REFRESH_SECONDS = 0
     # Each test's data is rolled back: no regional setting may outlive it in the process cache.
     settings.POLICY_CACHE_SECONDS = 0
+    settings.COVERAGE_SUMMARY_CACHE_SECONDS = 0
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

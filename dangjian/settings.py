@@ -217,6 +217,8 @@ SESSION_COOKIE_AGE = int(os.environ.get("DANGJIAN_SESSION_IDLE_SECONDS", "1800")
 # Regional settings (core.policy) are cached per process for this long; a change reaches the other
 # app processes within it.
 POLICY_CACHE_SECONDS = int(os.environ.get("DANGJIAN_POLICY_CACHE_SECONDS", "30"))
+# The coverage figure on the home page and organisation pages is shared this long (orgs.selectors).
+COVERAGE_SUMMARY_CACHE_SECONDS = int(os.environ.get("DANGJIAN_COVERAGE_SUMMARY_SECONDS", "300"))
 # The idle timeout slides, but a session is written at most once a minute (accounts.middleware).
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_REFRESH_SECONDS = int(os.environ.get("DANGJIAN_SESSION_REFRESH_SECONDS", "60"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -307,3 +309,25 @@ def coverage_report(user, under: PartyOrganisation | None = None, today: dt.date
         by_category=list(categories.values()),
         by_industry=sorted(industries.values(), key=lambda r: (-r.total, r.key)),
     )
+
+
+def coverage_summary(user, under: PartyOrganisation | None = None) -> tuple[CoverageRow, dt.datetime | None]:
+    """The overall coverage row of :func:`coverage_report` for the home page and an organisation's
+    page, and when it was counted. Over a province (200,000 host entities) the count takes several
+    hundred ms, so it is shared for ``COVERAGE_SUMMARY_CACHE_SECONDS`` (300) by everyone who sees the
+    same subtrees (the counted paths are the cache key, so nobody sees counts beyond their scope).
+    The coverage page and the API always count afresh. 0 seconds: no cache (the time is then None)."""
+    seconds = getattr(settings, "COVERAGE_SUMMARY_CACHE_SECONDS", 300)
+    if seconds <= 0:
+        return coverage_report(user, under).total, None
+    # An organisation the user may view coverage of lies wholly inside their scope: its subtree is
+    # the same for every such user. Without one, the user's own subtrees are counted.
+    paths = [under.path] if under is not None else list(scope.scope_for(user, "coverage.view").paths)
+    key = "coverage-summary:{}:{}".format(timezone.localdate().isoformat(), ",".join(paths))
+    found = cache.get(key)
+    if found is None:
+        row = coverage_report(user, under).total
+        found = (row.total, row.org_covered, row.work_covered, timezone.now())
+        cache.set(key, found, seconds)
+    row = CoverageRow("all", _("All host entities"), found[0], found[1], found[2])
+    return row, found[3]

@@ -99,10 +99,10 @@ def detail(request, pk):
         "can_change": scope.can(request.user, "org.change", org),
         "can_create": scope.can(request.user, "org.create", org),
         "can_move": scope.can(request.user, "org.move", org) and org.depth > 1,
-        "coverage": selectors.coverage_report(request.user, org)
-        if scope.can(request.user, "coverage.view", org)
-        else None,
+        "coverage": None,
     }
+    if scope.can(request.user, "coverage.view", org):
+        context["coverage"], context["coverage_at"] = selectors.coverage_summary(request.user, org)
     return render(request, "orgs/detail.html", context)
 
 

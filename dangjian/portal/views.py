@@ -14,16 +14,15 @@ from django.views.decorators.http import require_POST
 from dangjian.accounts.middleware import ELDER_COOKIE
 from dangjian.accounts.services import preferences_set
 from dangjian.core import scope
-from dangjian.orgs.selectors import coverage_report, scope_roots
+from dangjian.orgs.selectors import coverage_summary, scope_roots
 
 
 def home(request):
     if not request.user.is_authenticated:
         return HttpResponseRedirect("/accounts/login/")
-    context = {
-        "roots": list(scope_roots(request.user)[:5]),
-        "coverage": coverage_report(request.user) if scope.has_action(request.user, "coverage.view") else None,
-    }
+    context = {"roots": list(scope_roots(request.user)[:5]), "coverage": None}
+    if scope.has_action(request.user, "coverage.view"):
+        context["coverage"], context["coverage_at"] = coverage_summary(request.user)
     return render(request, "portal/home.html", context)
 
 

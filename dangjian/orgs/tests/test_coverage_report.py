@@ -139,3 +139,26 @@ def test_entity_list_coverage_filters(tree, world):
     assert names(q="骑手") == ["E5骑手", "E6骑手", "E8骑手"]
     assert names(q=world.e3.uscc.lower()) == ["E3物流"]
     assert len(names()) == 8
+
+
+def test_the_summary_is_shared_by_the_same_subtrees_only(tree, world, settings, login_as):
+    from django.core.cache import cache
+
+    from dangjian.orgs.selectors import coverage_summary
+
+    settings.COVERAGE_SUMMARY_CACHE_SECONDS = 300
+    cache.clear()
+    admin, other_admin = make_user("org_admin", tree.root), make_user("org_admin", tree.root)
+    street_b = make_user("secretary", tree.street_b)
+    first, counted_at = coverage_summary(admin)
+    assert row(first) == ("all", 8, 3, 2, 5, 37.5, 62.5) and counted_at is not None
+    entity(tree.street_b, "E9新增", "worker_group", "food_delivery")
+    # The same subtree within 5 minutes: the shared count, with the time it was taken.
+    assert (row(coverage_summary(other_admin)[0]), coverage_summary(other_admin)[1]) == (row(first), counted_at)
+    # Another subtree is counted on its own, and never shows what lies outside it.
+    assert coverage_summary(street_b)[0].total == 3
+    assert coverage_summary(admin, tree.street_b)[0].total == 3
+    html = login_as(admin).get("/").content.decode()
+    assert "62.5%" in html and f"统计于 {timezone.localtime(counted_at):%H:%M}，每 5 分钟更新。" in html
+    cache.clear()
+    assert coverage_summary(admin)[0].total == 9

@@ -99,7 +99,7 @@ def test_detail_shows_warnings_breadcrumb_and_actions(tree, admin):
     assert [o.code for o in response.context["children"]] == ["GA"]
     assert (response.context["can_change"], response.context["can_move"]) == (True, True)
     assert f'href="/orgs/{tree.branch_a.pk}/edit"' in body
-    assert response.context["coverage"].total.total == 0
+    assert response.context["coverage"].total == 0
 
 
 def test_detail_for_a_reader(tree):
