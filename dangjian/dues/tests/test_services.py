@@ -200,7 +200,10 @@ def test_payment_partial_back_and_advance_with_exact_ledger(tree, secretary):
     for offset in (-2, -1, 0):
         assess(tree.branch_a, offset)
     first = pay(person, "50.00", actor=secretary)  # settles month -2, 10 of month -1
-    assert [(a.assessment.month, a.amount) for a in first.allocations.select_related("assessment")] == [
+    assert [
+        (a.assessment.month, a.amount)
+        for a in first.allocations.select_related("assessment").order_by("assessment__month")
+    ] == [
         (month(-2), D("40.00")),
         (month(-1), D("10.00")),
     ]
@@ -354,7 +357,9 @@ def test_back_payment_window_needs_an_authorised_exception(tree, secretary):
     assert list(short.value.fields) == ["back_pay_reason"]
     assert DuesPayment.objects.count() == 1
     exception = pay(person, "80.00", actor=admin, back_pay_reason="长期外出务工，返乡后补交")
-    assert [a.assessment.month for a in exception.allocations.select_related("assessment")] == [month(-8), month(-7)]
+    assert [
+        a.assessment.month for a in exception.allocations.select_related("assessment").order_by("assessment__month")
+    ] == [month(-8), month(-7)]
     entry = AuditEntry.objects.filter(action="dues.pay").order_by("-id").first()
     assert entry.changes["back_pay_reason"] == [None, "长期外出务工，返乡后补交"]
     assert selectors.member_outstanding(person) == D("0.00")
