@@ -177,6 +177,7 @@ class Driver:
 
     def __init__(self, port: int):
         self.port = port
+        self.slow: list[tuple[float, float]] = []  # (scheduled second, latency) of the last paced run
 
     async def _connection(self):
         return await asyncio.open_connection("127.0.0.1", self.port)
@@ -251,7 +252,7 @@ class Driver:
             conn[1].close()
 
         workers = [asyncio.create_task(worker()) for _ in range(connections)]
-        self.slow: list[tuple[float, float]] = []
+        self.slow = []
         started = time.perf_counter()
         for i, token in enumerate(tokens):
             due = started + i / rate
