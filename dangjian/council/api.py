@@ -87,7 +87,12 @@ def schedule(request, topic_id: int, payload: ScheduleIn):
     topic = _topic(request, topic_id)
     meeting = None
     if payload.meeting_id is not None:
-        meeting = Meeting.objects.select_related("org").filter(pk=payload.meeting_id).first()
+        meeting = (
+            scope.restrict(request.user, "meeting.view", model=Meeting)
+            .select_related("org")
+            .filter(pk=payload.meeting_id)
+            .first()
+        )
         if meeting is None:
             raise DomainError(_("Choose a meeting of an organisation you manage."), field="meeting")
     return services.topic_schedule(
