@@ -1,9 +1,13 @@
-"""Members to and from Excel (.xlsx), streamed with openpyxl.
+"""Members to and from Excel (.xlsx): read with python-calamine, written with openpyxl.
 
 - :func:`template` builds the import template: the data sheet with Chinese headers, a sheet of
   instructions and a sheet of allowed values.
 - :func:`import_create` checks an upload (readable workbook, the right sheet, the headers, the row
-  limit) and records an :class:`ImportJob`; ``members.imports`` runs it in a background worker.
+  limit, counted) and records an :class:`ImportJob`; ``members.imports`` runs it in a background worker.
+- Reading (:func:`_open`, :func:`_data_rows`): calamine (Rust) loads the data sheet's values in about a
+  second for 100,000 rows. It gives a formula's cached result, not the formula, so the sheet's XML is
+  scanned for formula elements and error values (a byte search, then lxml only when one may be
+  there), and those cells read as :data:`FORMULA` (refused per row) or as the error's text.
 - :func:`export_members` writes a subtree's members, masked unless full numbers are asked for by a
   user who may reveal them; every export is audited.
 """
@@ -13,7 +17,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import posixpath
+import re
 import tempfile
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 
@@ -137,39 +144,214 @@ def _unpacked_size(content: bytes) -> int:
         return sum(info.file_size for info in archive.infolist())
 
 
-def _open(content: bytes):
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+# The package's small XML parts (relationships, workbook) are parsed with the standard library
+# (``noqa: S314`` below): ElementTree fetches no external entity, and expat (2.4 and later) refuses
+# "billion laughs" entity expansion. The sheet is scanned with lxml, entities unresolved, no network.
 
-    try:
-        if _unpacked_size(content) > MAX_UNPACKED_BYTES:
-            raise DomainError(
-                _("The workbook unpacks to more than %(n)d MB. Split it into smaller files.")
-                % {"n": MAX_UNPACKED_BYTES // (1024 * 1024)},
-                code="too_large",
-                field="file",
+
+class _Formula:
+    """Read in place of a cell that holds a formula: calamine gives its cached result instead."""
+
+    def __repr__(self) -> str:
+        return "<formula>"
+
+
+FORMULA = _Formula()
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """The data sheet as read: calamine's cells (its first column is ``first_column``, 0 for A), and
+    per spreadsheet row the cells to read differently ({column index: value}): formulas and error
+    values, found in the sheet's XML."""
+
+    cells: object  # python_calamine.CalamineSheet
+    first_column: int
+    marks: dict[int, dict[int, object]]
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The zip member holding the worksheet called ``name`` (None: no such sheet), found as Excel
+    finds it: the package's relationships name the workbook part, the workbook names the sheet's
+    relationship, and the workbook's relationships name its part. A zip that is not such a package
+    raises KeyError or ``ET.ParseError``."""
+
+    def target(rels_path: str, folder: str, match) -> str:
+        for rel in ET.fromstring(archive.read(rels_path)):  # noqa: S314
+            if match(rel):
+                path = rel.get("Target", "")
+                if path.startswith("/"):
+                    return path.lstrip("/")
+                return posixpath.normpath(posixpath.join(folder, path))
+        raise KeyError(rels_path)
+
+    workbook = target("_rels/.rels", "", lambda rel: rel.get("Type", "").endswith("/officeDocument"))
+    folder, _sep, file = workbook.rpartition("/")
+    sheets = (e for e in ET.fromstring(archive.read(workbook)).iter() if _local(e.tag) == "sheet")  # noqa: S314
+    sheet = next((e for e in sheets if e.get("name") == name), None)
+    if sheet is None:
+        return None
+    rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+    return target(posixpath.join(folder, "_rels", file + ".rels"), folder, lambda rel: rel.get("Id") == rid)
+
+
+# Formula elements (``<f>``, ``<f t="shared" .../>``, ``<x:f>``) and error values (``t="e"``). The
+# scan first looks for cheap byte patterns that every such element contains; only a file where the
+# exact pattern occurs is parsed (a sheet with no formula costs one pass over its bytes).
+_FORMULA_CANDIDATES = (b"<f", b":f")
+_FORMULA_PATTERN = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,63}:)?f[\s/>]")
+_ERROR_CANDIDATES = (b'"e"', b"'e'")
+_ERROR_PATTERN = re.compile(rb"\bt\s*=\s*[\"']e[\"']")
+_OVERLAP = 100  # longer than any match of the patterns, so a match across two chunks is seen
+_CHUNK = 1 << 20
+
+
+def _may_hold(archive: zipfile.ZipFile, part: str) -> tuple[bool, bool]:
+    """Whether the part may hold (formulas, error values)."""
+    formulas = errors = False
+    with archive.open(part) as stream:
+        tail = b""
+        while not (formulas and errors) and (chunk := stream.read(_CHUNK)):
+            window = tail + chunk
+            formulas = formulas or (
+                any(c in window for c in _FORMULA_CANDIDATES) and _FORMULA_PATTERN.search(window) is not None
             )
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError, TypeError, IndexError):
+            errors = errors or (
+                any(c in window for c in _ERROR_CANDIDATES) and _ERROR_PATTERN.search(window) is not None
+            )
+            tail = window[-_OVERLAP:]
+    return formulas, errors
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+_REF = re.compile(r"([A-Z]{1,3})[0-9]+")
+
+
+def _column_of(cell) -> int:
+    """A cell's column index (0 for A): its reference, or the place after the last cell that has one."""
+    after = 0
+    while cell is not None:
+        if ref := _REF.fullmatch((cell.get("r") or "").upper()):
+            return _column_index(ref.group(1)) + after
+        after += 1
+        cell = cell.getprevious()
+    return after - 1
+
+
+def _scan_marks(archive: zipfile.ZipFile, part: str) -> dict[int, dict[int, object]]:
+    """{row number: {column index: FORMULA or the error text}} for the cells of the sheet that hold a
+    formula or an error value (read as its text, ``#N/A``, as Excel shows it). Streams the part with
+    lxml, which hands over only rows and formula elements, and keeps one row in memory."""
+    from lxml import etree
+
+    marks: dict[int, dict[int, object]] = {}
+    formulas, errors = _may_hold(archive, part)
+    if not (formulas or errors):
+        return marks
+    error_cells = etree.XPath('./*[local-name()="c"][@t="e"]')
+    number = 0  # the last row's number (rows without a reference follow the previous one)
+
+    def row_number(row) -> int:
+        return int(row.get("r") or number + 1)
+
+    with archive.open(part) as stream:
+        tags = ("{*}row", "{*}f") if formulas else ("{*}row",)
+        for _event, element in etree.iterparse(
+            stream, events=("end",), tag=tags, resolve_entities=False, no_network=True
+        ):
+            if etree.QName(element).localname == "f":
+                cell = element.getparent()
+                row = cell.getparent() if cell is not None else None
+                if row is not None and etree.QName(cell).localname == "c" and etree.QName(row).localname == "row":
+                    marks.setdefault(row_number(row), {})[_column_of(cell)] = FORMULA
+                continue
+            number = row_number(element)
+            if errors:
+                for cell in error_cells(element):
+                    value = next((v.text for v in cell if etree.QName(v).localname == "v"), None)
+                    marks.setdefault(number, {}).setdefault(_column_of(cell), value)  # a formula stays one
+            element.clear(keep_tail=True)
+            while element.getprevious() is not None:
+                del element.getparent()[0]
+    return marks
+
+
+def _open(content: bytes):
+    """The workbook and its data sheet (:class:`_Sheet`), or the refusal of the upload."""
+    from lxml.etree import LxmlError
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    unreadable = DomainError(
+        _("The file cannot be read as an Excel workbook (.xlsx). Save it from Excel as .xlsx and upload it again."),
+        code="unreadable_file",
+        field="file",
+    )
+    reading_errors = (
+        CalamineError, LxmlError, ET.ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError,
+    )  # fmt: skip
+    try:
+        too_large = _unpacked_size(content) > MAX_UNPACKED_BYTES
+    except reading_errors:
+        raise unreadable from None
+    if too_large:
         raise DomainError(
-            _("The file cannot be read as an Excel workbook (.xlsx). Save it from Excel as .xlsx and upload it again."),
-            code="unreadable_file",
-            field="file",
-        ) from None
-    if SHEET not in book.sheetnames:
-        book.close()
-        raise DomainError(
-            _("The workbook has no sheet named “%(sheet)s”. Download the template and copy the rows into it.")
-            % {"sheet": SHEET},
-            code="wrong_sheet",
+            _("The workbook unpacks to more than %(n)d MB. Split it into smaller files.")
+            % {"n": MAX_UNPACKED_BYTES // (1024 * 1024)},
+            code="too_large",
             field="file",
         )
-    return book, book[SHEET]
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        try:
+            part = _sheet_part(archive, SHEET)
+        except reading_errors:
+            raise unreadable from None
+        if part is None:
+            raise DomainError(
+                _("The workbook has no sheet named “%(sheet)s”. Download the template and copy the rows into it.")
+                % {"sheet": SHEET},
+                code="wrong_sheet",
+                field="file",
+            )
+        book = None
+        try:
+            book = CalamineWorkbook.from_object(io.BytesIO(content))
+            cells = book.get_sheet_by_name(SHEET)
+            marks = _scan_marks(archive, part)
+        except reading_errors:
+            if book is not None:
+                book.close()
+            raise unreadable from None
+    start = cells.start
+    return book, _Sheet(cells=cells, first_column=start[1] if start else 0, marks=marks)
 
 
-def _header_positions(sheet) -> dict[str, int]:
-    first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-    found = {normalise_text(str(v)).replace("*", ""): i for i, v in enumerate(first) if v is not None}
+def _rows(sheet: _Sheet):
+    """(row number, cells from ``first_column``) for each row from the first. The header check has
+    made sure row 1 is used, so calamine's rows start there."""
+    if sheet.cells.start is None or sheet.cells.start[0] != 0:  # nothing in row 1 (or at all)
+        return
+    yield from enumerate(sheet.cells.iter_rows(), start=1)
+
+
+def _header_positions(sheet: _Sheet) -> dict[str, int]:
+    """{column key: column index (0 for A)} from the headers in row 1."""
+    _number, first = next(_rows(sheet), (1, []))
+    marked = sheet.marks.get(1, {})
+    found = {}
+    for i, value in enumerate(first):
+        column = sheet.first_column + i
+        if value != "" and column not in marked:
+            found[normalise_text(str(value)).replace("*", "")] = column
     missing = [c.header for c in COLUMNS if c.header not in found and c.required]
     if missing:
         raise DomainError(
@@ -181,13 +363,30 @@ def _header_positions(sheet) -> dict[str, int]:
     return {c.key: found[c.header] for c in COLUMNS if c.header in found}
 
 
-def _data_rows(sheet, positions: dict[str, int]):
+def _blank(values: dict) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values())
+
+
+def _data_rows(sheet: _Sheet, positions: dict[str, int]):
     """(row number, {key: raw cell value}) for each non-empty row after the header."""
-    for number, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-        values = {key: (row[i] if i < len(row) else None) for key, i in positions.items()}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
+    index = {key: column - sheet.first_column for key, column in positions.items()}
+    key_of = {column: key for key, column in positions.items()}
+    marks = sheet.marks
+    number = 1
+    for number, row in _rows(sheet):
+        if number == 1:
             continue
-        yield number, values
+        values = {key: (None if (v := row[i]) == "" else v) for key, i in index.items()}
+        if marked := marks.get(number):
+            values.update((key_of[c], v) for c, v in marked.items() if c in key_of)
+        if not _blank(values):
+            yield number, values
+    # Rows below calamine's last one that hold only formulas with no cached result.
+    for later in sorted(n for n in marks if n > number):
+        values = dict.fromkeys(positions)
+        values.update((key_of[c], v) for c, v in marks[later].items() if c in key_of)
+        if not _blank(values):
+            yield later, values
 
 
 FILE_CONTEXT = "members.importjob.content"
@@ -206,13 +405,10 @@ def _too_many(limit: int) -> str:
     return _("The file has more than %(max)d rows; split it into files of at most %(max)d rows.") % {"max": limit}
 
 
-def _count_rows(sheet) -> int | None:
-    """The number of rows the sheet declares (its dimension record, written by Excel and WPS: an
-    upper bound, as empty formatted rows count), or None when the writer left it out. Reading
-    the rows to count them would keep a large upload waiting: the run counts them instead and
-    enforces the limit there."""
-    declared = sheet.max_row
-    return None if declared is None else max(declared - 1, 0)
+def _count_rows(sheet: _Sheet, positions: dict[str, int]) -> int:
+    """The data rows the run will read (calamine has the sheet in memory: about a second for
+    100,000 rows), so the limit holds at the upload and the progress bar knows the total."""
+    return sum(1 for _row in _data_rows(sheet, positions))
 
 
 @transaction.atomic
@@ -225,12 +421,10 @@ def import_create(*, actor, org: PartyOrganisation, file_name: str, content: byt
     try:
         positions = _header_positions(sheet)
         limit = policy.value("members.import_max_rows", org.path)
-        total = _count_rows(sheet)
-        if total != 0 and next(_data_rows(sheet, positions), None) is None:
-            total = 0
+        total = _count_rows(sheet, positions)
     finally:
         book.close()
-    if total is not None and total > limit:
+    if total > limit:
         raise DomainError(
             _too_many(limit),
             code="too_many_rows",
@@ -244,7 +438,7 @@ def import_create(*, actor, org: PartyOrganisation, file_name: str, content: byt
         file_name=file_name[:200],
         content=_seal(content),
         mode=mode,
-        total_rows=total or 0,  # 0: not declared by the file; counted by the run
+        total_rows=total,
     )
     audit.record(
         actor=actor,
@@ -265,9 +459,11 @@ def _text(key: str, value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        if value.startswith("=") and len(value) > 1:
+        if value.startswith("=") and len(value) > 1:  # text that reads like a formula
             raise _RowError(key, _("Formulas are not accepted; paste the values instead."))
         return normalise_text(value)
+    if value is FORMULA:
+        raise _RowError(key, _("Formulas are not accepted; paste the values instead."))
     if isinstance(value, bool):
         raise _RowError(key, _("Enter text here."))
     if isinstance(value, float):

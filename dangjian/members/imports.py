@@ -143,7 +143,7 @@ def import_run(job_id: int) -> ImportJob:
                 with transaction.atomic():  # the members: kept or rolled back as a whole
                     for number, raw in _data_rows(sheet, positions):
                         processed += 1
-                        if processed > limit:  # the file's dimension record understated its size
+                        if processed > limit:  # the policy was lowered since the upload counted
                             add_errors(number, [("", _too_many(limit))])
                             overflow = True
                             pending.clear()

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import io
+import re
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -264,35 +266,246 @@ def test_waiting_file_is_stored_encrypted(tree, secretary):
     assert imports.import_run(job.pk).imported == 1
 
 
-def test_file_without_dimension_is_counted_by_the_run(tree, secretary):
-    """openpyxl's streaming writer (and some exporters) leave out the dimension record: the upload
-    is accepted at once and the run counts the rows and enforces the limit."""
-    from dangjian.core.models import PolicyValue
+def streamed(rows) -> bytes:
+    """A file from openpyxl's streaming writer, which (like some exporters) leaves out the dimension record."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(excel.SHEET)
+    ws.append(HEADERS)
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
-    def streamed(rows):
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(excel.SHEET)
-        ws.append(HEADERS)
-        for r in rows:
-            ws.append(r)
-        out = io.BytesIO()
-        wb.save(out)
-        return out.getvalue()
+
+def test_upload_counts_the_rows_and_the_run_keeps_the_limit(tree, secretary):
+    """The upload counts the data rows (the file's dimension record plays no part) and refuses a file
+    over the limit; the run enforces the limit again, as the policy may have changed meanwhile."""
+    from dangjian.core.models import PolicyValue
 
     job = excel.import_create(
         actor=secretary, org=tree.street_a, file_name="s.xlsx", content=streamed([row(tree), row(tree)]), mode="all"
     )
-    assert job.total_rows == 0
+    assert job.total_rows == 2
     done = imports.import_run(job.pk)
     assert (done.total_rows, done.imported) == (2, 2)
-    PolicyValue.objects.create(key="members.import_max_rows", scope_path="", value=2)
-    job = excel.import_create(
+    waiting = excel.import_create(
         actor=secretary,
         org=tree.street_a,
         file_name="s.xlsx",
         content=streamed([row(tree) for _ in range(3)]),
         mode="valid",
     )
-    done = imports.import_run(job.pk)
+    assert waiting.total_rows == 3
+    PolicyValue.objects.create(key="members.import_max_rows", scope_path="", value=2)
+    with pytest.raises(DomainError) as exc:
+        excel.import_create(
+            actor=secretary, org=tree.street_a, file_name="s.xlsx", content=streamed([row(tree)] * 3), mode="valid"
+        )
+    assert (exc.value.code, exc.value.message) == ("too_many_rows", "文件超过 2 行；请拆分成每个不超过 2 行的文件。")
+    done = imports.import_run(waiting.pk)
     assert done.state == "failed" and done.imported == 0 and Member.objects.count() == 2
     assert done.errors == [{"row": 4, "column": "", "message": "文件超过 2 行；请拆分成每个不超过 2 行的文件。"}]
+
+
+# --- Reading with calamine: formulas, sheet order, row numbers, cell types -------------------------
+
+FORMULA_REFUSED = "不接受公式，请粘贴数值。"
+AS_NUMBER = "Excel把它存成了数字，可能已被四舍五入；请把该列设为文本格式后重新填写。"
+
+
+def with_cached_results(content: bytes) -> bytes:
+    """The workbook with a cached result saved for every formula, as Excel does (openpyxl saves none):
+    calamine reads the result, so only the scan of the sheet's XML can tell a formula."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"</f><v\s*/>|</f><v></v>", rb"</f><v>13912345678</v>", data)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def test_formula_cells_are_refused_on_their_row_and_column(tree, secretary):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = excel.SHEET
+    ws.append(HEADERS)
+    ws.append(row(tree, "甲"))
+    ws.append(row(tree, "乙", 手机号="=13900000000+12345678"))
+    ws.append(row(tree, "丙", 职业="骑手"))
+    ws["F4"].value, ws["F4"].data_type = "=骑手", "s"  # text that reads like a formula, not a formula
+    ws.append(row(tree, "丁"))
+    out = io.BytesIO()
+    wb.save(out)
+    content = with_cached_results(out.getvalue())
+    assert b'<c r="C3"><f>13900000000+12345678</f><v>13912345678</v></c>' in zipfile.ZipFile(io.BytesIO(content)).read(
+        "xl/worksheets/sheet1.xml"
+    )
+    job = excel.import_create(actor=secretary, org=tree.street_a, file_name="f.xlsx", content=content, mode="valid")
+    assert job.total_rows == 4
+    job = imports.import_run(job.pk)
+    assert job.state == "done" and job.imported == 2
+    assert job.errors == [
+        {"row": 3, "column": "手机号", "message": FORMULA_REFUSED},
+        {"row": 4, "column": "职业", "message": FORMULA_REFUSED},
+    ]
+    assert sorted(Member.objects.values_list("name", flat=True)) == ["丁", "甲"]
+
+
+def test_formula_in_the_data_sheet_that_is_not_the_workbook_first(tree, secretary):
+    """The data sheet is found through the workbook's relationships (here it is sheet2.xml); a formula
+    in another sheet is not the data sheet's."""
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "说明"
+    notes["A1"] = "见下一张表"
+    notes["C2"] = "=1+1"
+    data = wb.create_sheet(excel.SHEET)
+    data.append(HEADERS)
+    data.append(row(tree, "甲"))
+    data.append(row(tree, "乙", 所在党组织编码=f'="{tree.branch_a.code}"'))
+    out = io.BytesIO()
+    wb.save(out)
+    content = with_cached_results(out.getvalue())
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    assert excel._sheet_part(archive, excel.SHEET) == "xl/worksheets/sheet2.xml"
+    assert excel._sheet_part(archive, "说明") == "xl/worksheets/sheet1.xml"
+    assert excel._sheet_part(archive, "别的") is None
+    job = run_content(tree, secretary, content, mode="valid")
+    assert job.imported == 1
+    assert job.errors == [{"row": 3, "column": "所在党组织编码", "message": FORMULA_REFUSED}]
+
+
+def run_content(tree, secretary, content: bytes, mode="all"):
+    job = excel.import_create(actor=secretary, org=tree.street_a, file_name="x.xlsx", content=content, mode=mode)
+    return imports.import_run(job.pk)
+
+
+def test_scan_finds_prefixed_shared_and_unreferenced_formulas_and_error_values(monkeypatch):
+    """The scan reads the XML as any writer may put it: a namespace prefix, shared formulas, cells and
+    rows without a reference, error values; a formula outside the cells (a data validation's list)
+    is not a cell's. Chunks of 5 bytes: a pattern split between two chunks is still seen."""
+    xml = (
+        '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        ' xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x:sheetData>'
+        '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>a</x:t></x:is></x:c></x:row>'
+        '<x:row r="3"><x:c r="B3"><x:f t="shared" ref="B3:B4" si="0">A3*2</x:f><x:v>2</x:v></x:c>'
+        '<x:c r="C3" t="e"><x:v>#N/A</x:v></x:c><x:c r="D3" t="e"><x:f>1/0</x:f><x:v>#DIV/0!</x:v></x:c></x:row>'
+        '<x:row><x:c r="B4"><x:f t="shared" si="0"/><x:v>4</x:v></x:c><x:c><x:v>1</x:v></x:c>'
+        "<x:c><x:f>1</x:f></x:c></x:row>"
+        "</x:sheetData><x:extLst><x:ext><xm:f>Sheet2!$A$1:$A$3</xm:f></x:ext></x:extLst></x:worksheet>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("xl/worksheets/data.xml", xml)
+        plain = xml.replace(":f", ":g").replace('t="e"', 't="n"')  # the same without formulas and errors
+        archive.writestr("xl/worksheets/plain.xml", plain)
+    monkeypatch.setattr(excel, "_CHUNK", 5)
+    archive = zipfile.ZipFile(out)
+    assert excel._may_hold(archive, "xl/worksheets/data.xml") == (True, True)
+    assert excel._may_hold(archive, "xl/worksheets/plain.xml") == (False, False)
+    assert excel._scan_marks(archive, "xl/worksheets/data.xml") == {
+        3: {1: excel.FORMULA, 2: "#N/A", 3: excel.FORMULA},
+        4: {1: excel.FORMULA, 3: excel.FORMULA},
+    }
+
+
+def test_blank_rows_keep_the_spreadsheet_row_numbers(tree, secretary):
+    rows = [
+        [],
+        row(tree, "甲", number="1"),
+        [],
+        [None] * len(HEADERS),
+        row(tree, "乙"),
+        row(tree, "丙", 入党日期="去年"),
+    ]
+    content = book(rows)
+    job = excel.import_create(actor=secretary, org=tree.street_a, file_name="b.xlsx", content=content, mode="valid")
+    assert job.total_rows == 3
+    job = imports.import_run(job.pk)
+    assert (job.total_rows, job.imported) == (3, 1)
+    assert job.errors == [
+        {"row": 3, "column": "身份证号", "message": "身份证号应为18位，当前输入为1位。"},
+        {"row": 7, "column": "入党日期", "message": "请按 2015-07-01 的格式填写日期。"},
+    ]
+
+
+def test_headers_must_be_in_the_first_row_but_may_start_in_any_column(tree, secretary):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = excel.SHEET
+    ws.append([])
+    ws.append(HEADERS)
+    ws.append(row(tree))
+    out = io.BytesIO()
+    wb.save(out)
+    with pytest.raises(DomainError) as exc:
+        excel.import_create(actor=secretary, org=tree.street_a, file_name="x.xlsx", content=out.getvalue(), mode="all")
+    assert exc.value.code == "missing_headers"
+    assert (
+        exc.value.message == "第一行缺少这些列：姓名、身份证号、政治面貌、入党日期、所在党组织编码。请使用模板的表头。"
+    )
+    shifted = book(
+        [[None, None, *row(tree, "甲")], [None, None, *row(tree, "乙", 学历="博士后")]], headers=[None, None, *HEADERS]
+    )
+    job = run_content(tree, secretary, shifted, mode="valid")
+    assert job.imported == 1 and job.errors == [{"row": 3, "column": "学历", "message": "“博士后”不是可选值之一。"}]
+    assert Member.objects.get().name == "甲"
+
+
+def test_cell_types_as_the_rules_read_them(tree, secretary):
+    number = id_number()
+    rows = [
+        row(
+            tree,
+            "数字",
+            number=number,
+            手机号=13912345678,
+            入党日期=dt.datetime(2015, 7, 1, 9, 30),
+            转正日期="2016年7月1日",
+        ),
+        row(tree, "整数身份证", number=int(number[:17] + "0")),
+        row(tree, "小数", 职业=12.5),
+        row(tree, "是非", 职业=True),
+        row(tree, "日期", 工作区域=dt.date(2020, 1, 1)),
+        row(tree, "时间", 入党日期=dt.time(10, 30)),
+        row(tree, "错误值", 学历="#N/A"),
+        row(tree, 123, 民族=""),
+    ]
+    content = book(rows)
+    book_, sheet = excel._open(content)
+    raw = dict(excel._data_rows(sheet, excel._header_positions(sheet)))
+    book_.close()
+    assert raw[2]["mobile"] == 13912345678.0 and raw[2]["join_date"] == dt.datetime(2015, 7, 1, 9, 30)
+    assert isinstance(raw[3]["id_number"], float)  # an 18-digit number: Excel keeps 15 digits
+    assert raw[5]["occupation"] is True and raw[6]["work_area"] == dt.date(2020, 1, 1)
+    assert raw[7]["join_date"] == dt.time(10, 30) and raw[8]["education"] == "#N/A"
+    assert raw[9]["name"] == 123.0 and raw[9]["ethnicity"] is None
+    job = run_content(tree, secretary, content, mode="valid")
+    assert job.imported == 2
+    assert job.errors == [
+        {"row": 3, "column": "身份证号", "message": AS_NUMBER},
+        {"row": 4, "column": "职业", "message": AS_NUMBER},
+        {"row": 5, "column": "职业", "message": "此处请填写文字。"},
+        {"row": 6, "column": "工作区域", "message": "此处请填写文字，不要填日期。"},
+        {"row": 7, "column": "入党日期", "message": "请按 2015-07-01 的格式填写日期。"},
+        {"row": 8, "column": "学历", "message": "“#N/A”不是可选值之一。"},
+    ]
+    first = Member.objects.get(name="数字")
+    assert (first.join_date, first.full_member_date) == (dt.date(2015, 7, 1), dt.date(2016, 7, 1))
+    assert Member.objects.get(name="123").ethnicity == "汉族"
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused(tree, secretary):
+    """calamine would read an OpenDocument sheet too: the upload must be an .xlsx package."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    with pytest.raises(DomainError) as exc:
+        excel.import_create(actor=secretary, org=tree.street_a, file_name="x.xlsx", content=out.getvalue(), mode="all")
+    assert exc.value.code == "unreadable_file"
+    assert ImportJob.objects.count() == 0
