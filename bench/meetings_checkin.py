@@ -2,9 +2,12 @@
 
 Needs PostgreSQL: BENCH_DATABASE_URL naming a database whose name starts with "bench" (it is
 wiped). Builds one branch with BENCH_CHECKIN_MEMBERS (10,000) members, each with a login account
-and an API token, and publishes two meetings through the services (attendee rows stored). Starts
-gunicorn (BENCH_WORKERS workers, gthread) with bench/settings_bench.py, then drives it with a small
-asyncio HTTP/1.1 load driver (BENCH_CONCURRENCY keep-alive connections, no third-party client):
+and an API token, and publishes three meetings through the services (attendee rows stored). Starts
+the real server with bench/settings_bench.py: granian (BENCH_SERVER, default; Rust HTTP in front of
+the WSGI app, BENCH_WORKERS=2 processes for the 2 cores) or gunicorn (gthread workers). The closed
+loops are driven by wrk (bench/checkin.lua: each member posts once, with the code the meeting's
+screen shows at that second; BENCH_CONCURRENCY keep-alive connections); without wrk, and always
+for the open-loop minute, by a small asyncio HTTP/1.1 driver (no third-party client):
 
 1. bare: every member posts the current code of meeting B to the bare endpoint (same stack, same
    code lookup, one insert; mounted only by bench/settings_bench.py);
@@ -26,25 +29,33 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 MEMBERS = int(os.environ.get("BENCH_CHECKIN_MEMBERS", "10000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "12"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+# gunicorn (gthread workers) or granian (Rust HTTP, WSGI interface): both serve production.
+SERVER = os.environ.get("BENCH_SERVER", "granian")
 REPLAYS = int(os.environ.get("BENCH_CHECKIN_REPLAYS", "500"))
 # The scenario itself: every member of a second branch scans within BENCH_CHECKIN_MINUTE_SECONDS.
 PACED_SECONDS = float(os.environ.get("BENCH_CHECKIN_MINUTE_SECONDS", "60"))
 PACED_CONNECTIONS = int(os.environ.get("BENCH_CHECKIN_PACED_CONNECTIONS", "32"))
 ROUND = int(os.environ.get("BENCH_CHECKIN_ROUND", "1000"))
 ROOT = Path(__file__).resolve().parents[1]
+PATHS = (("bare", "/bench-bare/checkin"), ("full", "/api/v1/meetings/checkin"))
+# The closed-loop rounds are driven by wrk (Debian package "wrk") when it is installed; the Python
+# driver below is the fallback, and always drives the open-loop minute (wrk has no paced mode).
+WRK = os.environ.get("BENCH_WRK", shutil.which("wrk") or "")
 
 
 def _env() -> dict:
@@ -155,11 +166,18 @@ def _free_port() -> int:
 
 def _start_server(env: dict, port: int) -> subprocess.Popen:
     env = dict(env, DJANGO_SETTINGS_MODULE="bench.settings_bench", DATABASE_CONN_MAX_AGE="600", PYTHONPATH=str(ROOT))
-    command = [
-        sys.executable, "-m", "gunicorn", "dangjian.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", "gthread",
-        "--threads", str(THREADS), "--keep-alive", "30", "--log-level", "warning", "--backlog", "2048",
-    ]  # fmt: skip
+    if SERVER == "granian":
+        command = [
+            sys.executable, "-m", "granian", "--interface", "wsgi", "dangjian.wsgi:application",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS),
+            "--blocking-threads", str(THREADS), "--backlog", "2048", "--log-level", "warning", "--no-access-log",
+        ]  # fmt: skip
+    else:
+        command = [
+            sys.executable, "-m", "gunicorn", "dangjian.wsgi:application",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", "gthread",
+            "--threads", str(THREADS), "--keep-alive", "30", "--log-level", "warning", "--backlog", "2048",
+        ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603 fixed arguments
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -291,8 +309,140 @@ def _run(driver: Driver, path: str, tokens: list[str], meeting_id: int):
     return asyncio.run(driver.run(path, tokens, _body_factory(meeting_id)))
 
 
+class CodeBoard:
+    """What the meetings' screens show: a file per meeting with its current code, rewritten every
+    half second by a thread (wrk's script reads it once a second, as a phone scans the screen)."""
+
+    def __init__(self, meetings: dict[str, int], directory: Path):
+        self.files = {name: directory / f"code-{name}.txt" for name in meetings}
+        self.bodies = {name: _body_factory(meeting_id) for name, meeting_id in meetings.items()}
+        self._stop = threading.Event()
+        self._write()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _write(self) -> None:
+        for name, file in self.files.items():
+            code = json.loads(self.bodies[name]())["code"]
+            scratch = file.with_suffix(".new")
+            scratch.write_text(code + "\n")
+            scratch.replace(file)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5):
+            self._write()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _wrk(port: int, path: str, tokens: list[str], code_file: Path, directory: Path):
+    """One closed-loop round with wrk (C, one thread, CONCURRENCY connections): each token posts
+    once. Returns (seconds, requests, errors, percentiles in 0.1 % steps, in seconds)."""
+    token_file = directory / "tokens.txt"
+    token_file.write_text("\n".join(tokens) + "\n")
+    done_file = directory / "done.txt"
+    done_file.unlink(missing_ok=True)
+    env = dict(
+        os.environ,
+        WRK_TOKENS=str(token_file),
+        WRK_CODE=str(code_file),
+        WRK_THREADS="1",
+        WRK_PATH=path,
+        WRK_DONE=str(done_file),
+    )
+    command = [
+        WRK, "-t1", f"-c{min(CONCURRENCY, len(tokens))}", "-d300s", "--timeout", "10s",
+        "-s", str(ROOT / "bench" / "checkin.lua"), f"http://127.0.0.1:{port}",
+    ]  # fmt: skip
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    while not done_file.exists() and process.poll() is None:
+        time.sleep(0.002)
+    seconds = time.perf_counter() - started
+    process.send_signal(signal.SIGINT)  # wrk prints its summary and runs done() on SIGINT
+    stdout, stderr = process.communicate(timeout=60)
+    line = next(x for x in stdout.splitlines() if x.startswith("{"))
+    data = json.loads(line)
+    if data["answered"] != len(tokens):
+        print(f"    wrk: {data['answered']} of {len(tokens)} answered; {stdout[:600]} {stderr[:600]}")
+    errors = data["status_errors"] + data["socket_errors"]
+    return seconds, data["requests"], errors, [p / 1e6 for p in data["percentiles"]]
+
+
 def _run_paced(driver: Driver, path: str, tokens: list[str], meeting_id: int, rate: float):
     return asyncio.run(driver.run_paced(path, tokens, _body_factory(meeting_id), rate, PACED_CONNECTIONS))
+
+
+def _closed_loop_python(driver: Driver, world: dict) -> tuple[dict, dict]:
+    warm = world["tokens"][:200]
+    _run(driver, "/bench-bare/checkin", warm, world["meetings"]["bare"])
+    _run(driver, "/api/v1/meetings/checkin", warm, world["meetings"]["full"])
+    rest = world["tokens"][200:]
+    # Alternate rounds of the two endpoints so that both meet the same background load on a
+    # shared machine; each endpoint still gets every member once.
+    totals = {"bare": [0.0, [], []], "full": [0.0, [], []]}
+    for start in range(0, len(rest), ROUND):
+        chunk = rest[start : start + ROUND]
+        for name, path in PATHS:
+            seconds, latencies, answers = _run(driver, path, chunk, world["meetings"][name])
+            totals[name][0] += seconds
+            totals[name][1] += latencies
+            totals[name][2] += answers
+    return _summary("bare", *totals["bare"]), _summary("full", *totals["full"])
+
+
+def _closed_loop_wrk(port: int, world: dict) -> tuple[dict, dict]:
+    """The same alternating rounds, driven by wrk; percentiles merged over the rounds."""
+    directory = Path(tempfile.mkdtemp(prefix="dangjian-wrk-"))
+    board = CodeBoard({name: world["meetings"][name] for name, _path in PATHS}, directory)
+    try:
+        warm = world["tokens"][:200]
+        for name, path in PATHS:
+            _wrk(port, path, warm, board.files[name], directory)
+        rest = world["tokens"][200:]
+        rounds: dict[str, list] = {"bare": [], "full": []}
+        for start in range(0, len(rest), ROUND):
+            chunk = rest[start : start + ROUND]
+            for name, path in PATHS:
+                rounds[name].append(_wrk(port, path, chunk, board.files[name], directory))
+    finally:
+        board.close()
+        shutil.rmtree(directory, ignore_errors=True)
+    return _summary_wrk("bare", rounds["bare"]), _summary_wrk("full", rounds["full"])
+
+
+def _summary_wrk(name: str, rounds: list) -> dict:
+    seconds = sum(r[0] for r in rounds)
+    requests = sum(r[1] for r in rounds)
+    # Each round's 1,000 percentile points stand for its requests in equal shares.
+    points = sorted((value, r[1] / len(r[3])) for r in rounds for value in r[3])
+    total = sum(weight for _value, weight in points)
+
+    def at(fraction: float) -> float:
+        seen = 0.0
+        for value, weight in points:
+            seen += weight
+            if seen >= fraction * total - 1e-9:
+                return value
+        return points[-1][0]
+
+    result = {
+        "name": name,
+        "requests": requests,
+        "seconds": round(seconds, 2),
+        "rps": round(requests / seconds, 1),
+        "p50_ms": round(1000 * at(0.50), 1),
+        "p95_ms": round(1000 * at(0.95), 1),
+        "p99_ms": round(1000 * at(0.99), 1),
+        "errors": sum(r[2] for r in rounds),
+    }
+    print(
+        f"  {name:<6} {requests} requests in {result['seconds']} s (wrk): {result['rps']} req/s, "
+        f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, errors {result['errors']}"
+    )
+    return result
 
 
 def _summary(name: str, seconds: float, latencies: list[float], answers) -> dict:
@@ -341,29 +491,20 @@ def main() -> bool:
     if not os.environ.get("BENCH_DATABASE_URL", "").startswith("postgres"):
         print("meetings_checkin: skipped (needs BENCH_DATABASE_URL=postgres://.../bench_...; see docs/performance.md)")
         return False
-    print(f"meetings_checkin: {MEMBERS} members, {WORKERS} workers x {THREADS} threads, {CONCURRENCY} connections")
+    print(
+        f"meetings_checkin: {MEMBERS} members, {SERVER} {WORKERS} workers x {THREADS} threads, "
+        f"{CONCURRENCY} connections"
+    )
     env = _env()
     world = _setup()
     port = _free_port()
     server = _start_server(env, port)
     try:
         driver = Driver(port)
-        warm = world["tokens"][:200]
-        _run(driver, "/bench-bare/checkin", warm, world["meetings"]["bare"])
-        _run(driver, "/api/v1/meetings/checkin", warm, world["meetings"]["full"])
-        rest = world["tokens"][200:]
-        # Alternate rounds of the two endpoints so that both meet the same background load on a
-        # shared machine; each endpoint still gets every member once.
-        totals = {"bare": [0.0, [], []], "full": [0.0, [], []]}
-        for start in range(0, len(rest), ROUND):
-            chunk = rest[start : start + ROUND]
-            for name, path in (("bare", "/bench-bare/checkin"), ("full", "/api/v1/meetings/checkin")):
-                seconds, latencies, answers = _run(driver, path, chunk, world["meetings"][name])
-                totals[name][0] += seconds
-                totals[name][1] += latencies
-                totals[name][2] += answers
-        bare = _summary("bare", *totals["bare"])
-        full = _summary("full", *totals["full"])
+        if WRK:
+            bare, full = _closed_loop_wrk(port, world)
+        else:
+            bare, full = _closed_loop_python(driver, world)
         # The scenario as it happens: all members scan the code of a third meeting within a minute.
         rate = MEMBERS / PACED_SECONDS
         print(f"  minute: {MEMBERS} members scanning within {PACED_SECONDS:g} s ({rate:.0f}/s, open loop)")

@@ -10,6 +10,7 @@ from dangjian.core import audit_chain
 from dangjian.core.errors import DomainError
 from dangjian.core.models import AuditEntry
 from dangjian.meetings import checkin, codes, services
+from dangjian.meetings.codes import CheckInRefused
 from dangjian.meetings.models import Attendee, CheckIn
 from dangjian.members import codes as member_codes
 
@@ -227,3 +228,23 @@ def test_parallel_checkins_of_the_same_member_record_one(tree):
     assert AuditEntry.objects.filter(action="meeting.checkin").count() == 1
     assert Attendee.objects.get(meeting=meeting, member=world.zhao).status == "present"
     assert audit_chain.verify_chain().ok
+
+
+def test_attendee_lookup_returns_what_the_orm_would(life, django_assert_num_queries):
+    from dangjian.meetings.checkin import _attendee
+    from dangjian.meetings.models import Attendee
+
+    meeting = plan(life)
+    with django_assert_num_queries(1):
+        by_user = _attendee(meeting, user=life.zhao_user)
+        assert by_user.member.name == "赵一"  # the member comes with it
+    slow = Attendee.objects.select_related("member").get(meeting=meeting, member__user=life.zhao_user)
+    for field in Attendee._meta.concrete_fields:
+        assert getattr(by_user, field.attname) == getattr(slow, field.attname), field.name
+    for field in type(slow.member)._meta.concrete_fields:
+        assert getattr(by_user.member, field.attname) == getattr(slow.member, field.attname), field.name
+    assert _attendee(meeting, pk=life.zhao.pk).pk == slow.pk
+    assert _attendee(meeting, pk=life.wu.pk).member.name == "吴五"  # flowing in: expected here too
+    with pytest.raises(CheckInRefused) as refused:
+        _attendee(meeting, user=life.zheng_user)  # branch_b's member: not on the list
+    assert refused.value.code == "not_attendee"
