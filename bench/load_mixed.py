@@ -1,6 +1,6 @@
-"""Load scenario: mixed reads of the main pages and API by logged-in users, through gunicorn on
-PostgreSQL, measured with locust in headless mode; then the same run against a bare endpoint of the
-same stack (``/__bench__/bare``, mounted only by ``bench.settings``) for the ratio.
+"""Load scenario: mixed reads of the main pages and API by logged-in users, through granian (or
+gunicorn: BENCH_LOAD_SERVER) on PostgreSQL, measured with locust in headless mode; then the same
+run against a bare endpoint of the same stack (``/__bench__/bare``, mounted only by ``bench.settings``) for the ratio.
 
 Data: the synthetic province of ``bench/members_scale.py`` (1,000,000 members, 50,000 organisations,
 200,000 host entities by default; ``BENCH_LOAD_MEMBERS``, ``BENCH_LOAD_ORGS``, ``BENCH_LOAD_ENTITIES``
@@ -18,7 +18,8 @@ stays, latency grows (Little's law).
 Settings: BENCH_LOAD_SECONDS (300) per run, BENCH_LOAD_USERS (8) concurrent users when
 BENCH_LOAD_STEPS is empty, BENCH_LOAD_WAIT
 (0 s between a user's requests: each user sends the next request as soon as the last one is answered,
-so the run finds the throughput the machine sustains), BENCH_LOAD_WORKERS (3 gunicorn sync workers),
+so the run finds the throughput the machine sustains), BENCH_LOAD_WORKERS (2 granian workers, or 3
+gunicorn sync workers),
 BENCH_LOAD_PORT (8765), BENCH_LOAD_REUSE=1 to skip the build and reuse the last one's database and
 plan (kept in BENCH_LOAD_STATE, default var/bench-load/). Needs locust: ``pip install -e '.[bench]'``
 (``make bench`` does it).
@@ -41,7 +42,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "300"))
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "8"))
-WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", "3"))
+# granian (Rust HTTP in front of the WSGI app; 2 processes for the 2 cores) or gunicorn (3 sync workers).
+SERVER = os.environ.get("BENCH_LOAD_SERVER", "granian")
+WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", "2" if SERVER == "granian" else "3"))
 PORT = int(os.environ.get("BENCH_LOAD_PORT", "8765"))
 WARMUP_SECONDS = 15
 REUSE = os.environ.get("BENCH_LOAD_REUSE", "") == "1"
@@ -144,7 +147,7 @@ def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> N
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}")
+            raise SystemExit(f"{SERVER} exited with {server.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own local server
                 if response.status == 200:
@@ -236,10 +239,10 @@ def main() -> bool:
             file=sys.stderr,
         )
         return False
-    if not _tool("locust") or not _tool("gunicorn"):
+    if not _tool("locust") or not _tool(SERVER):
         print("\n== load_mixed: skipped — locust is not installed: pip install -e '.[bench]'", file=sys.stderr)
         return False
-    print(f"\n== load_mixed: gunicorn ({WORKERS} workers) on PostgreSQL, locust headless; {_load()}")
+    print(f"\n== load_mixed: {SERVER} ({WORKERS} workers) on PostgreSQL, locust headless; {_load()}")
     plan_path = STATE / "plan.json"
     if REUSE and plan_path.exists():
         plan = json.loads(plan_path.read_text(encoding="utf-8"))
@@ -258,20 +261,18 @@ def main() -> bool:
         "PYTHONPATH": str(ROOT),
     }
     env.pop("REDIS_URL", None)
-    server = subprocess.Popen(  # noqa: S603
-        [
-            _tool("gunicorn"),
-            "dangjian.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    if SERVER == "granian":
+        command = [
+            sys.executable, "-m", "granian", "--interface", "wsgi", "dangjian.wsgi:application",
+            "--host", "127.0.0.1", "--port", str(PORT), "--workers", str(WORKERS),
+            "--blocking-threads", "1", "--log-level", "warning", "--no-access-log",
+        ]  # fmt: skip
+    else:
+        command = [
+            _tool("gunicorn"), "dangjian.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
+            "--workers", str(WORKERS), "--log-level", "warning",
+        ]  # fmt: skip
+    server = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603
     out = Path(tempfile.mkdtemp(prefix="dangjian-load-"))
     try:
         _wait_until_up(f"http://127.0.0.1:{PORT}/healthz", server)
