@@ -8,16 +8,19 @@ import logging
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from dangjian.core.validators import mask_mobile
+
 logger = logging.getLogger("dangjian.sms")
 
 DEFAULT_BACKEND = "dangjian.demands.sms.LogBackend"
 
 
 class LogBackend:
-    """Writes the message to the ``dangjian.sms`` log instead of sending it."""
+    """Writes the message to the ``dangjian.sms`` log instead of sending it, with the mobile number
+    masked (138****5678) like every other log line: logs are not a place for personal data."""
 
     def send(self, mobile: str, text: str) -> None:
-        logger.info("sms to %s: %s", mobile, text)
+        logger.info("sms to %s: %s", mask_mobile(mobile), text)
 
 
 class MemoryBackend:
