@@ -7,7 +7,10 @@
 - Reading (:func:`_open`, :func:`_data_rows`): calamine (Rust) loads the data sheet's values in about a
   second for 100,000 rows. It gives a formula's cached result, not the formula, so the sheet's XML is
   scanned for formula elements and error values (a byte search, then lxml only when one may be
-  there), and those cells read as :data:`FORMULA` (refused per row) or as the error's text.
+  there), and those cells read as :data:`FORMULA` (refused per row) or as the error's text. calamine
+  holds the sheet as a dense range from its first to its last value: the same pass over the bytes
+  finds how far the values reach, and a range over the budget (:data:`MAX_USED_CELLS`), or more rows
+  holding values than the row limit, is refused before calamine loads anything.
 - :func:`export_members` writes a subtree's members, masked unless full numbers are asked for by a
   user who may reveal them; every export is audited.
 """
@@ -15,6 +18,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import io
 import posixpath
@@ -23,6 +27,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
+from xml.parsers.expat import ExpatError
 
 from django.db import transaction
 from django.utils import translation
@@ -174,22 +179,41 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+# calamine finds its parts in its own way (names compared case-insensitively; xl/workbook.xml
+# preferred to what the package's relationships name; targets joined without resolving "." or "..")
+# and, when it cannot read a file as .xlsx, tries it as .xls, .xlsb and OpenDocument. The part scanned
+# here must be the part calamine reads, or a file could show it one sheet and calamine another: so
+# the package must be laid out as every spreadsheet program writes it, where both ways agree — a zip
+# from its first byte (not an .xls), no two members whose names differ only in case, no member of
+# another format, the workbook at xl/workbook.xml, the sheet's target without "." or ".." segments.
+ZIP_START = b"PK\x03\x04"
+WORKBOOK_PART = "xl/workbook.xml"
+OTHER_FORMATS = {"mimetype", "content.xml", "xl/workbook.bin"}  # OpenDocument, .xlsb
+
+
 def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
     """The zip member holding the worksheet called ``name`` (None: no such sheet), found as Excel
     finds it: the package's relationships name the workbook part, the workbook names the sheet's
-    relationship, and the workbook's relationships name its part. A zip that is not such a package
-    raises KeyError or ``ET.ParseError``."""
+    relationship, and the workbook's relationships name its part. A zip that is not such a package,
+    or not laid out as above, raises KeyError or ``ET.ParseError``."""
+    names = archive.namelist()
+    lowered = {member.lower() for member in names}
+    if len(lowered) != len(names) or lowered & OTHER_FORMATS:
+        raise KeyError("members whose names differ only in case, or of another format")
 
     def target(rels_path: str, folder: str, match) -> str:
         for rel in ET.fromstring(archive.read(rels_path)):  # noqa: S314
             if match(rel):
                 path = rel.get("Target", "")
-                if path.startswith("/"):
-                    return path.lstrip("/")
-                return posixpath.normpath(posixpath.join(folder, path))
+                path = path[1:] if path.startswith("/") else posixpath.join(folder, path)
+                if posixpath.normpath(path) != path:
+                    raise KeyError(path)
+                return path
         raise KeyError(rels_path)
 
     workbook = target("_rels/.rels", "", lambda rel: rel.get("Type", "").endswith("/officeDocument"))
+    if workbook != WORKBOOK_PART:
+        raise KeyError(workbook)
     folder, _sep, file = workbook.rpartition("/")
     sheets = (e for e in ET.fromstring(archive.read(workbook)).iter() if _local(e.tag) == "sheet")  # noqa: S314
     sheet = next((e for e in sheets if e.get("name") == name), None)
@@ -199,32 +223,114 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
     return target(posixpath.join(folder, "_rels", file + ".rels"), folder, lambda rel: rel.get("Id") == rid)
 
 
-# Formula elements (``<f>``, ``<f t="shared" .../>``, ``<x:f>``) and error values (``t="e"``). The
-# scan first looks for cheap byte patterns that every such element contains; only a file where the
-# exact pattern occurs is parsed (a sheet with no formula costs one pass over its bytes).
-_FORMULA_CANDIDATES = (b"<f", b":f")
-_FORMULA_PATTERN = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,63}:)?f[\s/>]")
-_ERROR_CANDIDATES = (b'"e"', b"'e'")
+# One pass over the sheet's bytes (decompressed in 1 MB chunks, each cut after its last tag so that no
+# tag is split) finds what the reading needs to know before calamine loads anything:
+#
+# - whether formula elements (``<f>``, ``<x:f>``) or error values (``t="e"``) may be there (only then is
+#   the part parsed with lxml, :func:`_scan_marks`);
+# - how far the sheet's values reach. calamine holds a sheet as a dense range from its first to its
+#   last value, 32 bytes per cell used or not: a file of a few KB with a value in A1 and one in
+#   XFD1048576 would have it allocate half a terabyte and take the process down. Nearly every cell is
+#   written ``<c r="B12" s="1" t="n">``; one regular expression skips those within row 99,999 and
+#   column Z (a sheet of them spans at most 2.6 million cells) and hands the others to Python, which
+#   reads their reference and whether they hold anything (``<c r="AB5" s="1"/>``, a cell with a style
+#   and no value, does not count for calamine). A cell without a reference, a prefixed one, a
+#   repeated attribute or an unusual spelling make the pass give up its estimate, and
+#   :func:`_used_area` then follows calamine's own reading of positions.
+_TAG = re.compile(rb'<(?:c(?! r="[A-Z][0-9]{1,5}+"(?: s="[0-9]*+")?+(?: t="(?!e")[A-Za-z]*+")?+/?>)|f)[\s/>]')
+_PREFIXED = re.compile(rb":([cf])[\s/>]")  # <x:c ...>, <x:f>: checked in Python
+_PREFIX = re.compile(rb"<[A-Za-z_][\w.-]{0,63}\Z")
+_CELL = re.compile(rb"""<c((?:\s+[^\s=/>"'<]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*)\s*(/?)>""")
+_ATTRIBUTE = re.compile(rb"""([^\s=/>"'<]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
+_REFERENCE = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})")  # Excel ends at XFD1048576; calamine wraps at 2**32
 _ERROR_PATTERN = re.compile(rb"\bt\s*=\s*[\"']e[\"']")
-_OVERLAP = 100  # longer than any match of the patterns, so a match across two chunks is seen
 _CHUNK = 1 << 20
+_LONGEST_TAG = 1 << 16  # a window with no tag start is carried over up to this size, then read as it is
+NEAR_ROWS, NEAR_COLUMNS = 99_999, 26  # the reach of the cells the regular expression skips
 
 
-def _may_hold(archive: zipfile.ZipFile, part: str) -> tuple[bool, bool]:
-    """Whether the part may hold (formulas, error values)."""
-    formulas = errors = False
+@dataclass(frozen=True)
+class _Prescan:
+    """What the pass over the sheet's bytes found: whether formulas and error values may be there;
+    ``irregular``: a cell it cannot place; ``far_rows``/``far_columns``: the last row and column
+    (1 for A) of the values it read outside row 99,999 and column Z (0: none); ``settled``: the pass
+    stopped as soon as the used area had to be read the slower way anyway (a range over the budget,
+    values below the row limit): formulas and error values are then taken as possible."""
+
+    formulas: bool
+    errors: bool
+    irregular: bool
+    far_rows: int
+    far_columns: int
+    settled: bool = False
+
+    @property
+    def rows(self) -> int:
+        return max(NEAR_ROWS, self.far_rows)
+
+    @property
+    def columns(self) -> int:
+        return max(NEAR_COLUMNS, self.far_columns)
+
+
+def _prescan(archive: zipfile.ZipFile, part: str, budget: int | None = None, max_rows: int | None = None) -> _Prescan:
+    formulas = errors = irregular = prefixed = False
+    far_rows = far_columns = 0
+
+    def settled() -> bool:
+        area = max(NEAR_ROWS, far_rows) * max(NEAR_COLUMNS, far_columns)
+        return (budget is not None and area > budget) or (max_rows is not None and far_rows - 1 > max_rows)
+
+    def read(window: bytes, end: int) -> None:
+        nonlocal formulas, errors, irregular, prefixed, far_rows, far_columns
+        for found in _PREFIXED.finditer(window, 0, end):
+            if _PREFIX.search(window, max(0, found.start() - 65), found.start()):
+                prefixed = True
+                if found.group(1) == b"f":
+                    formulas = True
+                else:
+                    irregular = True
+        if prefixed and not errors:  # prefixed cells are not read below: their error values are searched
+            errors = _ERROR_PATTERN.search(window, 0, end) is not None
+        for found in _TAG.finditer(window, 0, end):
+            if window[found.start() + 1] == 0x66:  # <f
+                formulas = True
+                continue
+            tag = _CELL.match(window, found.start())
+            attributes: dict[bytes, bytes] = {}
+            for name, double, single in _ATTRIBUTE.findall(tag.group(1)) if tag else ():
+                if name in attributes:
+                    tag = None  # calamine takes the last, XML parsers refuse the file
+                attributes[name] = double or single
+            if tag is None or any(b"&" in value for value in attributes.values()):
+                irregular = errors = True  # what calamine reads here is left to _used_area
+                continue
+            errors = errors or attributes.get(b"t") == b"e"
+            reference = _REFERENCE.fullmatch(attributes.get(b"r", b""))
+            if reference is None:
+                irregular = True  # no reference (placed after the previous cell), or one calamine refuses
+                continue
+            if tag.group(2) or window.startswith(b"</c>", tag.end()):
+                continue  # no value: calamine leaves it out
+            far_rows = max(far_rows, int(reference.group(2)))
+            far_columns = max(far_columns, _column_index(reference.group(1).upper().decode()) + 1)
+
     with archive.open(part) as stream:
         tail = b""
-        while not (formulas and errors) and (chunk := stream.read(_CHUNK)):
+        while chunk := stream.read(_CHUNK):
             window = tail + chunk
-            formulas = formulas or (
-                any(c in window for c in _FORMULA_CANDIDATES) and _FORMULA_PATTERN.search(window) is not None
-            )
-            errors = errors or (
-                any(c in window for c in _ERROR_CANDIDATES) and _ERROR_PATTERN.search(window) is not None
-            )
-            tail = window[-_OVERLAP:]
-    return formulas, errors
+            cut = window.rfind(b"<")
+            if cut <= 0:
+                if len(window) < _LONGEST_TAG:
+                    tail = window
+                    continue
+                cut = len(window)
+            read(window, cut)
+            tail = window[cut:]
+            if settled():
+                return _Prescan(True, True, irregular, far_rows, far_columns, settled=True)
+        read(tail, len(tail))
+    return _Prescan(formulas, errors, irregular, far_rows, far_columns, settled=settled())
 
 
 def _column_index(letters: str) -> int:
@@ -248,14 +354,16 @@ def _column_of(cell) -> int:
     return after - 1
 
 
-def _scan_marks(archive: zipfile.ZipFile, part: str) -> dict[int, dict[int, object]]:
+def _scan_marks(archive: zipfile.ZipFile, part: str, found: _Prescan | None = None) -> dict[int, dict[int, object]]:
     """{row number: {column index: FORMULA or the error text}} for the cells of the sheet that hold a
     formula or an error value (read as its text, ``#N/A``, as Excel shows it). Streams the part with
-    lxml, which hands over only rows and formula elements, and keeps one row in memory."""
+    lxml, which hands over only rows and formula elements, and keeps one row in memory. ``found``:
+    the pass over the part's bytes, if made already."""
     from lxml import etree
 
     marks: dict[int, dict[int, object]] = {}
-    formulas, errors = _may_hold(archive, part)
+    found = found or _prescan(archive, part)
+    formulas, errors = found.formulas, found.errors
     if not (formulas or errors):
         return marks
     error_cells = etree.XPath('./*[local-name()="c"][@t="e"]')
@@ -286,8 +394,115 @@ def _scan_marks(archive: zipfile.ZipFile, part: str) -> dict[int, dict[int, obje
     return marks
 
 
-def _open(content: bytes):
-    """The workbook and its data sheet (:class:`_Sheet`), or the refusal of the upload."""
+# The used area as calamine reads it, when the pass over the bytes could not tell: the XML's events
+# (expat, without namespace processing: names as written, as calamine matches them; nothing is kept
+# but a few numbers) go through calamine's rules. Its reading starts at the first ``sheetData`` and
+# stops at its end; a row's ``r`` sets the row, which a row's end moves on by one; a cell's ``r`` sets
+# its row and column, a cell without one takes the current row and the column after the previous
+# cell (the column starts again at A after a row); a cell counts when it holds an element other
+# than a formula (``<v/>`` counts here, not in calamine: more, never less). A reference calamine
+# cannot read makes it refuse the file: so does this, and one beyond XFD1048576 (calamine would wrap
+# its number around).
+_ROW_REFERENCE = re.compile(r"[A-Za-z]{0,3}([0-9]{1,7})")
+_CELL_REFERENCE = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})")
+
+
+class _StopReading(Exception):
+    pass
+
+
+def _used_area(archive: zipfile.ZipFile, part: str, max_rows: int | None = None) -> tuple[int, int, int]:
+    """(last row, last column (1 for A), rows holding a value) of the values calamine would read;
+    it stops when more than ``max_rows`` rows under the first hold values (the file is refused)."""
+    from xml.parsers import expat
+
+    row = column = 0  # calamine's position, from 0
+    cell: tuple[int, int] | None = None  # the open cell's position
+    depth = 0  # elements open inside the cell
+    filled = False
+    rows = columns = counted = 0
+    last = -1
+    reading = False
+    column_of: dict[str, int] = {}
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal row, column, cell, depth, filled, reading
+        if cell is not None:  # most elements: a cell's value and its parts
+            if not (depth or filled):
+                filled = name[name.find(":") + 1 :] != "f"
+            depth += 1
+            return
+        local = name[name.find(":") + 1 :]
+        if not reading:
+            reading = local == "sheetData"  # the first one: the pass stops at its end
+        elif local == "c":
+            depth, filled = 0, False
+            if (reference := attributes.get("r")) is None:
+                cell = (row, column)
+                return
+            found = _CELL_REFERENCE.fullmatch(reference)
+            if found is None or not int(found.group(2)):
+                raise ValueError(f"cell reference {reference[:20]!r}")
+            letters = found.group(1)
+            if (column := column_of.get(letters)) is None:
+                column = column_of[letters] = _column_index(letters.upper())
+            cell = (int(found.group(2)) - 1, column)
+        elif local == "row" and (reference := attributes.get("r")) is not None:
+            found = _ROW_REFERENCE.fullmatch(reference)
+            if found is None or not int(found.group(1)):
+                raise ValueError(f"row reference {reference[:20]!r}")
+            row = int(found.group(1)) - 1
+
+    def end(name: str) -> None:
+        nonlocal row, column, cell, depth, rows, columns, counted, last
+        if cell is not None:
+            if depth:
+                depth -= 1
+                return
+            at_row, at_column = cell
+            cell, column = None, at_column + 1
+            if filled:
+                if at_row >= rows:
+                    rows = at_row + 1
+                if at_column >= columns:
+                    columns = at_column + 1
+                if at_row != last:
+                    counted, last = counted + 1, at_row
+                    if max_rows is not None and counted - 1 > max_rows:
+                        raise _StopReading
+            return
+        local = name[name.find(":") + 1 :]
+        if reading and local == "row":
+            row, column = row + 1, 0
+        elif reading and local == "sheetData":
+            raise _StopReading
+
+    def no_entities(*_args) -> None:
+        raise ValueError("entity declaration")
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.EntityDeclHandler = no_entities
+    with archive.open(part) as stream, contextlib.suppress(_StopReading):
+        parser.ParseFile(stream)
+    return rows, columns, counted
+
+
+# calamine's range: 32 bytes a cell. The budget (4 million cells, 128 MB) holds the row limit's 100,001
+# rows with 40 columns; a region allowed more rows gets room for them in the template's 12 columns.
+MAX_USED_CELLS = 4_000_000
+
+
+def _cell_budget(max_rows: int | None) -> int:
+    if max_rows is None:  # the run: room for any file an upload may have been allowed
+        max_rows = policy.definitions()["members.import_max_rows"].maximum or 0
+    return max(MAX_USED_CELLS, (max_rows + 1) * len(COLUMNS))
+
+
+def _open(content: bytes, max_rows: int | None = None):
+    """The workbook and its data sheet (:class:`_Sheet`), or the refusal of the upload. ``max_rows``:
+    the row limit, checked here when the sheet's values reach far below it (the upload)."""
     from lxml.etree import LxmlError
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -297,12 +512,15 @@ def _open(content: bytes):
         field="file",
     )
     reading_errors = (
-        CalamineError, LxmlError, ET.ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError,
+        CalamineError, LxmlError, ET.ParseError, ExpatError, zipfile.BadZipFile, KeyError, ValueError, OSError,
+        EOFError,
     )  # fmt: skip
     try:
         too_large = _unpacked_size(content) > MAX_UNPACKED_BYTES
     except reading_errors:
         raise unreadable from None
+    if not content.startswith(ZIP_START):
+        raise unreadable
     if too_large:
         raise DomainError(
             _("The workbook unpacks to more than %(n)d MB. Split it into smaller files.")
@@ -313,6 +531,12 @@ def _open(content: bytes):
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         try:
             part = _sheet_part(archive, SHEET)
+            if part is not None:
+                budget = _cell_budget(max_rows)
+                found = _prescan(archive, part, budget, max_rows)
+                rows, columns, filled = found.rows, found.columns, None
+                if found.irregular or found.settled:
+                    rows, columns, filled = _used_area(archive, part, max_rows)
         except reading_errors:
             raise unreadable from None
         if part is None:
@@ -322,11 +546,25 @@ def _open(content: bytes):
                 code="wrong_sheet",
                 field="file",
             )
+        # Refused before calamine loads anything: more rows holding values than the limit (under the
+        # header), or a range that calamine could not hold.
+        if max_rows is not None and filled is not None and filled - 1 > max_rows:
+            raise DomainError(_too_many(max_rows), code="too_many_rows", field="file")
+        if rows * columns > budget:
+            raise DomainError(
+                _(
+                    "The sheet's used area is too large (%(rows)d rows × %(columns)d columns). Delete "
+                    "everything to the right of and below the member rows, or split the file."
+                )
+                % {"rows": rows, "columns": columns},
+                code="used_area_too_large",
+                field="file",
+            )
         book = None
         try:
             book = CalamineWorkbook.from_object(io.BytesIO(content))
             cells = book.get_sheet_by_name(SHEET)
-            marks = _scan_marks(archive, part)
+            marks = _scan_marks(archive, part, found)
         except reading_errors:
             if book is not None:
                 book.close()
@@ -417,10 +655,10 @@ def import_create(*, actor, org: PartyOrganisation, file_name: str, content: byt
     scope.require(actor, "member.import", org)
     if mode not in ImportJob.Mode.values:
         raise DomainError(_("Choose a valid value."), field="mode")
-    book, sheet = _open(content)
+    limit = policy.value("members.import_max_rows", org.path)
+    book, sheet = _open(content, max_rows=limit)
     try:
         positions = _header_positions(sheet)
-        limit = policy.value("members.import_max_rows", org.path)
         total = _count_rows(sheet, positions)
     finally:
         book.close()

@@ -405,8 +405,10 @@ def test_scan_finds_prefixed_shared_and_unreferenced_formulas_and_error_values(m
         archive.writestr("xl/worksheets/plain.xml", plain)
     monkeypatch.setattr(excel, "_CHUNK", 5)
     archive = zipfile.ZipFile(out)
-    assert excel._may_hold(archive, "xl/worksheets/data.xml") == (True, True)
-    assert excel._may_hold(archive, "xl/worksheets/plain.xml") == (False, False)
+    found = excel._prescan(archive, "xl/worksheets/data.xml")
+    assert (found.formulas, found.errors, found.irregular) == (True, True, True)  # prefixed cells
+    found = excel._prescan(archive, "xl/worksheets/plain.xml")
+    assert (found.formulas, found.errors, found.irregular) == (False, False, True)
     assert excel._scan_marks(archive, "xl/worksheets/data.xml") == {
         3: {1: excel.FORMULA, 2: "#N/A", 3: excel.FORMULA},
         4: {1: excel.FORMULA, 3: excel.FORMULA},
@@ -509,3 +511,280 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tree, secretary):
         excel.import_create(actor=secretary, org=tree.street_a, file_name="x.xlsx", content=out.getvalue(), mode="all")
     assert exc.value.code == "unreadable_file"
     assert ImportJob.objects.count() == 0
+
+
+# --- The used area: calamine holds a sheet as a dense range, refused before it loads one too large ---
+
+USED_AREA = "工作表的使用区域过大（{} 行 × {} 列）。请删除党员信息右侧和下方的所有内容，或拆分文件。"
+TOO_MANY = "文件超过 {0} 行；请拆分成每个不超过 {0} 行的文件。"
+
+
+def with_cells(tree, cells: dict, rows: int = 2) -> bytes:
+    """Headers, ``rows`` members, and the given cells ({"XFD300": value}; None: a style and no value)."""
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = excel.SHEET
+    ws.append(HEADERS)
+    for i in range(rows):
+        ws.append(row(tree, f"人{i}"))
+    for ref, value in cells.items():
+        if value is None:
+            ws[ref].font = Font(bold=True)
+        else:
+            ws[ref] = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def calamine_must_not_load(monkeypatch):
+    """calamine in the test's place: a file the guard lets through reaches it and fails the test
+    (without the guard, these files would have it allocate gigabytes)."""
+    import python_calamine
+
+    class Loaded(Exception):
+        pass
+
+    class NoCalamine:
+        @staticmethod
+        def from_object(_content):
+            raise Loaded
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", NoCalamine)
+    return Loaded
+
+
+def upload_refused(tree, secretary, content) -> tuple[str, str]:
+    with pytest.raises(DomainError) as exc:
+        excel.import_create(actor=secretary, org=tree.street_a, file_name="x.xlsx", content=content, mode="all")
+    assert ImportJob.objects.count() == 0 and AuditEntry.objects.filter(action="member.import_upload").count() == 0
+    return exc.value.code, exc.value.message
+
+
+def test_a_value_far_to_the_right_is_refused_before_calamine_loads_the_sheet(tree, secretary, calamine_must_not_load):
+    assert upload_refused(tree, secretary, with_cells(tree, {"XFD300": "备注"})) == (
+        "used_area_too_large",
+        USED_AREA.format(300, 16384),
+    )
+    assert upload_refused(tree, secretary, with_cells(tree, {"ZZ10000": 1})) == (
+        "used_area_too_large",
+        USED_AREA.format(10000, 702),
+    )
+    # A1 to XFD1048576: 17 billion cells, half a terabyte for calamine
+    assert upload_refused(tree, secretary, with_cells(tree, {"XFD1048576": "x"})) == (
+        "used_area_too_large",
+        USED_AREA.format(1048576, 16384),
+    )
+
+
+def test_values_far_below_are_refused_before_calamine_loads_the_sheet(tree, secretary, calamine_must_not_load):
+    """A value far below the members: the rows holding values are within the limit, the area is not.
+    More rows holding values than the limit, far down: the row limit's refusal, also before calamine."""
+    from dangjian.core.models import PolicyValue
+
+    assert upload_refused(tree, secretary, with_cells(tree, {"A1048576": "张三"})) == (
+        "used_area_too_large",
+        USED_AREA.format(1048576, 12),
+    )
+    PolicyValue.objects.create(key="members.import_max_rows", scope_path="", value=3)
+    far_down = {f"{letter}{100_000 + i}": "x" for i in range(4) for letter in "ABL"}
+    assert upload_refused(tree, secretary, with_cells(tree, far_down, rows=0)) == ("too_many_rows", TOO_MANY.format(3))
+
+
+def test_rows_holding_values_decide_before_loading_the_count_after(tree, secretary):
+    """Before loading, the rows holding any value are counted (a note below the members counts); within
+    the limit, the file is loaded and its member rows are counted as before (the note's does not)."""
+    from dangjian.core.models import PolicyValue
+
+    content = with_cells(tree, {"M100005": "备注"}, rows=3)
+    PolicyValue.objects.create(key="members.import_max_rows", scope_path="", value=3)
+    assert upload_refused(tree, secretary, content) == ("too_many_rows", TOO_MANY.format(3))
+    PolicyValue.objects.update(value=4)
+    job = excel.import_create(actor=secretary, org=tree.street_a, file_name="x.xlsx", content=content, mode="all")
+    assert job.total_rows == 3
+
+
+def test_cells_with_a_style_and_no_value_do_not_count(tree, secretary, monkeypatch):
+    """calamine leaves out cells without a value (a style, a number format), however far: so does the
+    guard, from the bytes alone (the slower pass is not needed)."""
+
+    def not_needed(*_args):
+        raise AssertionError("the pass over the bytes should have been enough")
+
+    monkeypatch.setattr(excel, "_used_area", not_needed)
+    content = with_cells(tree, {"XFD1048576": None, "AB5": None, "ZZ99999": None})
+    sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml")
+    assert re.search(rb'<c r="XFD1048576" s="\d+" t="n"></c>', sheet_xml)
+    content = rewrite(  # and as Excel writes it
+        content, "xl/worksheets/sheet1.xml", lambda xml: re.sub(rb'(<c r="AB5" s="\d+") t="n"></c>', rb"\1/>", xml)
+    )
+    assert re.search(rb'<c r="AB5" s="\d+"/>', zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml"))
+    job = excel.import_create(actor=secretary, org=tree.street_a, file_name="s.xlsx", content=content, mode="all")
+    assert job.total_rows == 2
+    assert imports.import_run(job.pk).imported == 2
+
+
+def test_the_budget_is_four_million_cells(tree, secretary, calamine_must_not_load):
+    """Exactly 4,000,000 cells (100,000 rows × 40 columns) pass the guard, the next row or column does
+    not. (The guard's decision only: calamine is not asked to load 128 MB here.)"""
+    assert excel.MAX_USED_CELLS == 4_000_000
+    for ref in ("AN100000", "AN99999", "L100001"):
+        with pytest.raises(calamine_must_not_load):  # let through to calamine
+            excel._open(with_cells(tree, {ref: "x"}), max_rows=100_000)
+    assert upload_refused(tree, secretary, with_cells(tree, {"AO100000": "x"})) == (
+        "used_area_too_large",
+        USED_AREA.format(100000, 41),
+    )
+    assert upload_refused(tree, secretary, with_cells(tree, {"AN100001": "x"})) == (
+        "used_area_too_large",
+        USED_AREA.format(100001, 40),
+    )
+
+
+def test_a_region_allowed_more_rows_gets_room_for_them(tree, secretary, calamine_must_not_load):
+    """The budget grows with the row limit (the template's 12 columns), up to the policy's 500,000."""
+    assert excel._cell_budget(100_000) == 4_000_000
+    assert excel._cell_budget(400_000) == excel._cell_budget(None) - 100_000 * 12 == 400_001 * 12
+    content = with_cells(tree, {"L400001": "x"})
+    with pytest.raises(calamine_must_not_load):
+        excel._open(content, max_rows=400_000)
+    with pytest.raises(DomainError) as exc:
+        excel._open(content, max_rows=100_000)
+    assert exc.value.code == "used_area_too_large"
+
+
+def rewrite(content: bytes, part: str, change) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info.filename, change(data) if info.filename == part else data)
+    return out.getvalue()
+
+
+def package(sheet_data: str) -> bytes:
+    """A workbook written by hand: the data sheet's ``sheetData`` as given."""
+    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rels}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rels}">'
+            f'<sheets><sheet name="{excel.SHEET}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+            ' xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f"<sheetData>{sheet_data}</sheetData></worksheet>",
+        )
+    return out.getvalue()
+
+
+V = "<v>1</v>"
+AREAS = {  # sheetData: how calamine places values (a row's r, a cell's r, the cells and rows before)
+    "cells without a reference follow the previous one": f'<row r="1"><c r="ZX1">{V}</c><c>{V}</c><c/><c>{V}</c></row>',
+    "rows without a reference follow the previous one": (
+        f'<row r="1"><c r="A1">{V}</c></row><row/><row><c>{V}</c></row>'
+    ),
+    "a cell's reference wins over its row's": (
+        f'<row r="1"><c r="A1">{V}</c></row><row r="2"><c r="B500">{V}</c><c>{V}</c></row>'
+    ),
+    "an empty row moves on": f'<row r="1"><c r="A1">{V}</c></row><row r="10"/><row><c>{V}</c></row>',
+    "a row reference with letters": f'<row r="1"><c r="A1">{V}</c></row><row r="AB7"><c>{V}</c></row>',
+    "a cell outside the rows": f'<row r="1"><c r="A1">{V}</c></row><c>{V}</c>',
+    "prefixed elements": f'<x:row r="3"><x:c r="A1">{V}</x:c><x:c r="AB300"><x:v>1</x:v></x:c></x:row>',
+    "an empty string counts, a style does not": (
+        f'<row r="1"><c r="A1">{V}</c><c r="XFD1" s="1"/><c r="XFC1" t="inlineStr"><is><t></t></is></c></row>'
+    ),
+    "a formula without its result does not count": f'<row r="1"><c r="A1">{V}</c><c r="XFD9"><f>1</f></c></row>',
+    "lower case and odd spelling": f'<row r="1"><c r="A1">{V}</c><c r = \'zz2\' >{V}</c></row>',
+}
+
+
+@pytest.mark.parametrize("sheet_data", AREAS.values(), ids=AREAS.keys())
+def test_the_used_area_is_the_range_calamine_reads(sheet_data, monkeypatch):
+    """The slower pass (for cells the pass over the bytes cannot place) follows calamine's rules: same
+    last row and column as calamine itself; the pass over the bytes never says less, in any chunks."""
+    from python_calamine import CalamineWorkbook
+
+    content = package(sheet_data)
+    cells = CalamineWorkbook.from_object(io.BytesIO(content)).get_sheet_by_name(excel.SHEET)
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    rows, columns, _filled = excel._used_area(archive, "xl/worksheets/sheet1.xml")
+    assert (rows, columns) == (cells.end[0] + 1, cells.end[1] + 1)
+    for chunk in (7, 1 << 20):
+        monkeypatch.setattr(excel, "_CHUNK", chunk)
+        found = excel._prescan(archive, "xl/worksheets/sheet1.xml")
+        assert found.irregular or (found.rows >= rows and found.columns >= columns)
+
+
+def test_cells_the_bytes_cannot_place_are_placed_by_calamine_rules_before_loading(
+    tree, secretary, calamine_must_not_load
+):
+    """16,384 cells without a reference before a value, in row 300: column XFE, refused."""
+    headers = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>' for i, h in enumerate(HEADERS))
+    content = package(f'<row r="1">{headers}</row><row r="300">{"<c/>" * 16384}<c>{V}</c></row>')
+    assert upload_refused(tree, secretary, content) == ("used_area_too_large", USED_AREA.format(300, 16385))
+
+
+UNREADABLE = "unreadable_file"
+
+
+def test_files_calamine_could_read_otherwise_than_the_scan_are_refused(tree, secretary, calamine_must_not_load):
+    """The part scanned must be the part calamine reads: a repeated reference attribute (calamine takes
+    the last), a reference beyond what Excel writes, members whose names differ only in case, a
+    workbook elsewhere than xl/workbook.xml, a target with "./", members of another format (calamine
+    tries OpenDocument when .xlsx fails), data before the zip (an .xls first) are refused as
+    unreadable."""
+    plain = package(f'<row r="1"><c r="A1">{V}</c></row>')
+    far = package(f'<row r="1"><c r="A1">{V}</c><c r="XFD300">{V}</c></row>')
+    sheet = "xl/worksheets/sheet1.xml"
+
+    def add(content, name, data):
+        out = io.BytesIO(content)
+        with zipfile.ZipFile(out, "a") as archive:
+            archive.writestr(name, data)
+        return out.getvalue()
+
+    far_sheet = zipfile.ZipFile(io.BytesIO(far)).read(sheet)
+    cases = [
+        package(f'<row r="1"><c r="A2" r="XFD300">{V}</c><c r="A1">{V}</c></row>'),
+        package(f'<row r="1"><c r="A1">{V}</c><c r="AAAAAAA1">{V}</c></row>'),  # column 321,272,407 for calamine
+        package(f'<row r="1"><c r="A1">{V}</c><c r="A4294967297">{V}</c></row>'),  # row 1 for calamine
+        add(plain, "xl/worksheets/SHEET1.xml", far_sheet),
+        rewrite(
+            add(plain, "xl/worksheets/./sheet1.xml", far_sheet),
+            "xl/_rels/workbook.xml.rels",
+            lambda xml: xml.replace(b"worksheets/sheet1.xml", b"worksheets/./sheet1.xml"),
+        ),
+        rewrite(
+            add(
+                add(plain, "xl/book.xml", zipfile.ZipFile(io.BytesIO(plain)).read("xl/workbook.xml")),
+                "xl/_rels/book.xml.rels",
+                zipfile.ZipFile(io.BytesIO(plain)).read("xl/_rels/workbook.xml.rels"),
+            ),
+            "_rels/.rels",
+            lambda xml: xml.replace(b"xl/workbook.xml", b"xl/book.xml"),
+        ),
+        add(add(plain, "mimetype", "application/vnd.oasis.opendocument.spreadsheet"), "content.xml", "<x/>"),
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + plain,
+    ]
+    for content in cases:
+        assert upload_refused(tree, secretary, content)[0] == UNREADABLE
+    with pytest.raises(calamine_must_not_load):  # the same files laid out plainly reach calamine
+        excel._open(plain)
