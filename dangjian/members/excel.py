@@ -340,15 +340,12 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-_REF = re.compile(r"([A-Z]{1,3})[0-9]+")
-
-
 def _column_of(cell) -> int:
     """A cell's column index (0 for A): its reference, or the place after the last cell that has one."""
     after = 0
     while cell is not None:
-        if ref := _REF.fullmatch((cell.get("r") or "").upper()):
-            return _column_index(ref.group(1)) + after
+        if ref := _CELL_REFERENCE.fullmatch(cell.get("r") or ""):
+            return _column_index(ref.group(1).upper()) + after
         after += 1
         cell = cell.getprevious()
     return after - 1

@@ -565,19 +565,16 @@ def upload_refused(tree, secretary, content) -> tuple[str, str]:
 
 
 def test_a_value_far_to_the_right_is_refused_before_calamine_loads_the_sheet(tree, secretary, calamine_must_not_load):
-    assert upload_refused(tree, secretary, with_cells(tree, {"XFD300": "备注"})) == (
-        "used_area_too_large",
-        USED_AREA.format(300, 16384),
-    )
-    assert upload_refused(tree, secretary, with_cells(tree, {"ZZ10000": 1})) == (
-        "used_area_too_large",
-        USED_AREA.format(10000, 702),
-    )
-    # A1 to XFD1048576: 17 billion cells, half a terabyte for calamine
-    assert upload_refused(tree, secretary, with_cells(tree, {"XFD1048576": "x"})) == (
-        "used_area_too_large",
-        USED_AREA.format(1048576, 16384),
-    )
+    # The last, A1 to XFD1048576: 17 billion cells, half a terabyte for calamine.
+    for cells, rows, columns in (
+        ({"XFD300": "备注"}, 300, 16384),
+        ({"ZZ10000": 1}, 10000, 702),
+        ({"XFD1048576": "x"}, 1048576, 16384),
+    ):
+        assert upload_refused(tree, secretary, with_cells(tree, cells)) == (
+            "used_area_too_large",
+            USED_AREA.format(rows, columns),
+        )
 
 
 def test_values_far_below_are_refused_before_calamine_loads_the_sheet(tree, secretary, calamine_must_not_load):
@@ -634,14 +631,11 @@ def test_the_budget_is_four_million_cells(tree, secretary, calamine_must_not_loa
     for ref in ("AN100000", "AN99999", "L100001"):
         with pytest.raises(calamine_must_not_load):  # let through to calamine
             excel._open(with_cells(tree, {ref: "x"}), max_rows=100_000)
-    assert upload_refused(tree, secretary, with_cells(tree, {"AO100000": "x"})) == (
-        "used_area_too_large",
-        USED_AREA.format(100000, 41),
-    )
-    assert upload_refused(tree, secretary, with_cells(tree, {"AN100001": "x"})) == (
-        "used_area_too_large",
-        USED_AREA.format(100001, 40),
-    )
+    for ref, rows, columns in (("AO100000", 100000, 41), ("AN100001", 100001, 40)):
+        assert upload_refused(tree, secretary, with_cells(tree, {ref: "x"})) == (
+            "used_area_too_large",
+            USED_AREA.format(rows, columns),
+        )
 
 
 def test_a_region_allowed_more_rows_gets_room_for_them(tree, secretary, calamine_must_not_load):
